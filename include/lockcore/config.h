@@ -1,0 +1,89 @@
+/*
+ * lockcore compile-time configuration.
+ *
+ * Define LK_CONFIG_FILE (e.g. -DLK_CONFIG_FILE='"my_lk_config.h"') to include a
+ * file of your own first; anything it does not define falls back to the
+ * defaults below. Defaults live only in this file. A value out of range
+ * stops the build with an #error naming the option.
+ */
+#ifndef LOCKCORE_CONFIG_H
+#define LOCKCORE_CONFIG_H
+
+#ifdef LK_CONFIG_FILE
+#include LK_CONFIG_FILE
+#endif
+
+/* Revision of this header's option set; a vendor config may check it. */
+#define LK_CONFIG_REVISION 1
+
+/* ---- Runtime defaults: used when the matching lk_config field is 0. ---- */
+
+/* Motor current is ignored for this long after a stroke starts (inrush), ms. */
+#ifndef LK_DEFAULT_INRUSH_BLANK_MS
+#define LK_DEFAULT_INRUSH_BLANK_MS 120u
+#endif
+
+/* Reaching the end position sooner than this is a fault (sensor glitch), ms. */
+#ifndef LK_DEFAULT_TRAVEL_MIN_MS
+#define LK_DEFAULT_TRAVEL_MIN_MS 150u
+#endif
+
+/* Not reaching the end position within this is a jam, ms. */
+#ifndef LK_DEFAULT_TRAVEL_MAX_MS
+#define LK_DEFAULT_TRAVEL_MAX_MS 2000u
+#endif
+
+/* Motor current above this after blanking, short of the end position, is a
+ * stall, mA. */
+#ifndef LK_DEFAULT_STALL_MA
+#define LK_DEFAULT_STALL_MA 1500u
+#endif
+
+/* The motor is braked this long after each stroke before it coasts, ms. */
+#ifndef LK_DEFAULT_BRAKE_MS
+#define LK_DEFAULT_BRAKE_MS 50u
+#endif
+
+/* Poll period requested while the bolt is moving, ms. */
+#ifndef LK_DEFAULT_MOTION_POLL_MS
+#define LK_DEFAULT_MOTION_POLL_MS 10u
+#endif
+
+/* ---- Limits that runtime configuration values are checked against. ---- */
+
+/* Upper bound for any configured motor timing, ms. */
+#ifndef LK_MAX_TRAVEL_MS
+#define LK_MAX_TRAVEL_MS 30000u
+#endif
+
+/* Upper bound for the auto-relock delay, ms (Matter allows 2^32-1 s; a lock
+ * that waits longer than a day to relock is a configuration mistake). */
+#ifndef LK_MAX_AUTO_RELOCK_MS
+#define LK_MAX_AUTO_RELOCK_MS 86400000u
+#endif
+
+/* ---- Checks ---- */
+
+#if LK_DEFAULT_TRAVEL_MIN_MS >= LK_DEFAULT_TRAVEL_MAX_MS
+#error "LK_DEFAULT_TRAVEL_MIN_MS must be below LK_DEFAULT_TRAVEL_MAX_MS"
+#endif
+#if LK_DEFAULT_TRAVEL_MAX_MS > LK_MAX_TRAVEL_MS
+#error "LK_DEFAULT_TRAVEL_MAX_MS must not exceed LK_MAX_TRAVEL_MS"
+#endif
+#if LK_DEFAULT_INRUSH_BLANK_MS >= LK_DEFAULT_TRAVEL_MAX_MS
+#error "LK_DEFAULT_INRUSH_BLANK_MS must be below LK_DEFAULT_TRAVEL_MAX_MS"
+#endif
+#if LK_DEFAULT_MOTION_POLL_MS < 1u || LK_DEFAULT_MOTION_POLL_MS > 100u
+#error "LK_DEFAULT_MOTION_POLL_MS must be 1..100"
+#endif
+#if LK_DEFAULT_BRAKE_MS < 1u || LK_DEFAULT_BRAKE_MS > 1000u
+#error "LK_DEFAULT_BRAKE_MS must be 1..1000"
+#endif
+#if LK_DEFAULT_STALL_MA < 50u || LK_DEFAULT_STALL_MA > 20000u
+#error "LK_DEFAULT_STALL_MA must be 50..20000"
+#endif
+#if LK_MAX_TRAVEL_MS > 600000u
+#error "LK_MAX_TRAVEL_MS must not exceed 600000 (10 min)"
+#endif
+
+#endif /* LOCKCORE_CONFIG_H */

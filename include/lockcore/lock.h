@@ -1,0 +1,155 @@
+/*
+ * The lock instance and its entry points.
+ *
+ * The caller allocates struct lk_lock (statically, on a stack that lives as
+ * long as the lock, or anywhere else) and hands it to lk_init; lockcore keeps
+ * all of its state there and has no globals. The fields are public only so
+ * that sizeof works: treat them as private.
+ *
+ * Entry points are not reentrant for one instance: call them from one
+ * context at a time (e.g. the main loop), never from an ISR. None blocks,
+ * apart from what the port's callbacks do.
+ */
+#ifndef LOCKCORE_LOCK_H
+#define LOCKCORE_LOCK_H
+
+#include <stdint.h>
+
+#include "lockcore/config.h"
+#include "lockcore/event.h"
+#include "lockcore/port.h"
+
+/* Public lock state. */
+enum lk_state {
+    LK_STATE_UNKNOWN = 0,   /* bolt position not known (boot, mid-travel, sensor fault) */
+    LK_STATE_LOCKED = 1,
+    LK_STATE_UNLOCKING = 2, /* motor retracting the bolt */
+    LK_STATE_UNLOCKED = 3,
+    LK_STATE_LOCKING = 4,   /* motor extending the bolt */
+    LK_STATE_JAMMED = 5     /* a stroke failed; cleared by the next good stroke or
+                               by the bolt reaching an end position */
+};
+
+/*
+ * Runtime configuration. A field left 0 takes its LK_DEFAULT_* value from
+ * lockcore/config.h; lk_init returns LK_ERR_CONFIG for any value out of the
+ * range stated here.
+ */
+struct lk_config {
+    /* Relock this long after the lock became unlocked, ms; 0 = never
+     * (1..LK_MAX_AUTO_RELOCK_MS). */
+    uint32_t auto_relock_ms;
+    /* Motor current is not judged for this long after a stroke starts, ms
+     * (1..travel_max_ms-1). */
+    uint32_t inrush_blank_ms;
+    /* End position reached sooner than this is a sensor fault, ms
+     * (1..travel_max_ms-1). */
+    uint32_t travel_min_ms;
+    /* End position not reached within this is a jam, ms (..LK_MAX_TRAVEL_MS). */
+    uint32_t travel_max_ms;
+    /* Current above this short of the end position is a stall, mA (50..20000). */
+    uint32_t stall_ma;
+    /* Brake time after a stroke, before coasting or reversing, ms (1..1000). */
+    uint32_t brake_ms;
+    /* Poll period requested while the bolt moves, ms (1..100). */
+    uint32_t motion_poll_ms;
+    /* Event sink; NULL drops events. */
+    lk_event_fn on_event;
+    /* Passed to on_event. */
+    void *event_ctx;
+};
+
+/* Return values of lk_poll besides negative errors. */
+#define LK_POLL_DEADLINE 0 /* *next_ms holds the time to call lk_poll again */
+#define LK_POLL_IDLE 1     /* nothing pending: sleep until an input interrupt */
+
+/* Actuator bookkeeping (private). */
+struct lk_actuate {
+    uint8_t state;       /* enum lk_state */
+    uint8_t phase;       /* internal motor phase */
+    uint8_t motor;       /* last enum lk_motor_cmd sent */
+    uint8_t target;      /* enum lk_bolt_pos the running stroke aims for */
+    uint8_t op;          /* enum lk_op of the requested operation */
+    uint8_t recovering;  /* 1 while the one reverse stroke after a jam runs */
+    uint8_t reverse_next;/* 1: after braking, start the recovery stroke */
+    uint8_t bolt_end;    /* last end position seen, or LK_BOLT_BETWEEN */
+    uint8_t relock_armed;
+    uint8_t source;      /* enum lk_source of the requested operation */
+    uint16_t user;
+    uint16_t cred;
+    uint32_t t_phase;    /* port time the current phase started, ms */
+    uint32_t t_relock;   /* port time auto-relock is due, ms */
+};
+
+/* The lock instance (private fields; see top of file). */
+struct lk_lock {
+    uint32_t magic;
+    const struct lk_port *port;
+    struct lk_config cfg; /* resolved: no zero defaults left */
+    struct lk_actuate act;
+    uint32_t wall_base_s;  /* wall clock at wall_base_ms, UNIX s */
+    uint32_t wall_base_ms; /* port time wall_base_s was taken, ms */
+    uint8_t wall_trusted;
+};
+
+/*
+ * Check port and cfg and initialise lk. cfg may be NULL for all defaults.
+ * lk keeps a pointer to port (which must outlive it) and a copy of cfg.
+ * Drives the motor to COAST so it is in a known state after a reset; reads
+ * nothing else. The bolt is first read by the next lk_poll, so the state
+ * starts as LK_STATE_UNKNOWN.
+ * Errors: LK_ERR_INVAL (lk or port NULL), LK_ERR_PORT_ABI,
+ * LK_ERR_PORT_MISSING (now_ms, storage_read/prog/erase, motor_drive or
+ * sensor_read NULL), LK_ERR_GEOMETRY, LK_ERR_CONFIG, or the error
+ * motor_drive returned. On error lk is left unusable (LK_ERR_NOT_INIT).
+ */
+int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_config *cfg);
+
+/*
+ * Run everything that is due: read the bolt, advance the motor state
+ * machine, auto-relock, emit events. Call it when the deadline it returned
+ * passes and after any input interrupt; calling it early or often is
+ * harmless. On LK_POLL_DEADLINE, *next_ms is the port time (ms, compare
+ * with wrap-around) to call again; on LK_POLL_IDLE nothing is pending.
+ * Port failures met while polling are handled here (motor stopped, an event
+ * with LK_REASON_PORT_ERROR) rather than returned.
+ * Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT.
+ */
+int lk_poll(struct lk_lock *lk, uint32_t *next_ms);
+
+/*
+ * Ask for the bolt to be retracted (unlock) or extended (lock) on behalf of
+ * source (enum lk_source), user and cred (indices or LK_INDEX_NONE), who
+ * lockcore records in the resulting events. The credential decision is the
+ * caller's. Starts the stroke and returns; lk_poll finishes it. Already in
+ * the requested end position: LK_OK, no stroke, no event.
+ * Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT, LK_ERR_RANGE (source not an
+ * enum lk_source value), LK_ERR_BUSY (a stroke or jam recovery is running),
+ * or the error motor_drive returned (an event with LK_REASON_PORT_ERROR
+ * is emitted too).
+ */
+int lk_request_unlock(struct lk_lock *lk, int source, uint16_t user, uint16_t cred);
+/* As lk_request_unlock, for extending the bolt. */
+int lk_request_lock(struct lk_lock *lk, int source, uint16_t user, uint16_t cred);
+
+/*
+ * The current enum lk_state (>= 0), or LK_ERR_INVAL / LK_ERR_NOT_INIT.
+ */
+int lk_get_state(const struct lk_lock *lk);
+
+/*
+ * Tell lockcore the wall-clock time, UNIX seconds, from a trusted source
+ * (app, radio network). From then on events carry wall_s and
+ * LK_EVF_WALL_TRUSTED. While it is set, lk_poll asks to be called at least
+ * every 2^30 ms (~12 days) so the 32-bit port clock cannot wrap unseen.
+ * Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT.
+ */
+int lk_set_wall_time(struct lk_lock *lk, uint32_t unix_s);
+
+/*
+ * Forget the wall-clock time (e.g. the app learnt it was wrong); events are
+ * then stamped with port time only. Errors: LK_ERR_INVAL, LK_ERR_NOT_INIT.
+ */
+int lk_clear_wall_time(struct lk_lock *lk);
+
+#endif /* LOCKCORE_LOCK_H */

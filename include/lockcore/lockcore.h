@@ -1,0 +1,11 @@
+/* lockcore: the one header an application includes. */
+#ifndef LOCKCORE_H
+#define LOCKCORE_H
+
+#include "lockcore/config.h"
+#include "lockcore/error.h"
+#include "lockcore/event.h"
+#include "lockcore/lock.h"
+#include "lockcore/port.h"
+
+#endif /* LOCKCORE_H */

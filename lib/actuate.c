@@ -1,0 +1,331 @@
+/*
+ * actuate: the motor state machine. One stroke at a time; every stroke is
+ * bounded by a travel window, judged by the bolt end switch and (where the
+ * port has it) motor current; a jam gets one reverse stroke, then JAMMED.
+ */
+#include "lk_internal.h"
+
+enum { PH_IDLE = 0, PH_DRIVE = 1, PH_BRAKE = 2 };
+
+/* bolt_end before the bolt has ever been read at an end position. */
+#define BOLT_UNSEEN 0xFFu
+
+static uint8_t state_at(uint8_t bolt)
+{
+    return (bolt == LK_BOLT_EXTENDED) ? (uint8_t)LK_STATE_LOCKED : (uint8_t)LK_STATE_UNLOCKED;
+}
+
+static uint8_t op_towards(uint8_t bolt)
+{
+    return (bolt == LK_BOLT_EXTENDED) ? (uint8_t)LK_OP_LOCK : (uint8_t)LK_OP_UNLOCK;
+}
+
+static uint8_t opposite(uint8_t bolt)
+{
+    return (bolt == LK_BOLT_EXTENDED) ? (uint8_t)LK_BOLT_RETRACTED : (uint8_t)LK_BOLT_EXTENDED;
+}
+
+/* Bolt position (0..2) or a negative error; out-of-range levels are errors. */
+static int read_bolt(const struct lk_lock *lk)
+{
+    uint8_t level = 0xFFu;
+    int rc = lk->port->sensor_read(lk->port->ctx, LK_SENSOR_BOLT, &level);
+
+    if (rc != LK_OK) {
+        return (rc < 0) ? rc : LK_ERR_RANGE;
+    }
+    return (level <= LK_BOLT_BETWEEN) ? (int)level : LK_ERR_RANGE;
+}
+
+static int motor(struct lk_lock *lk, uint8_t cmd)
+{
+    int rc = lk->port->motor_drive(lk->port->ctx, cmd);
+
+    if (rc == LK_OK) {
+        lk->act.motor = cmd;
+    }
+    return rc;
+}
+
+/* Brake; if the driver refuses, at least stop driving. */
+static void motor_stop(struct lk_lock *lk, uint32_t now)
+{
+    if (motor(lk, LK_MOTOR_BRAKE) != LK_OK) {
+        (void)motor(lk, LK_MOTOR_COAST);
+    }
+    lk->act.phase = PH_BRAKE;
+    lk->act.t_phase = now;
+    lk->act.reverse_next = 0;
+}
+
+/* Indication is best effort: a failing LED must not stop the lock. */
+static void indicate(const struct lk_lock *lk, int what)
+{
+    if (lk->port->indicate != NULL) {
+        (void)lk->port->indicate(lk->port->ctx, what, 0);
+    }
+}
+
+static void emit_op(struct lk_lock *lk, uint32_t now, uint8_t op, uint8_t reason)
+{
+    const struct lk_actuate *a = &lk->act;
+
+    lk_emit(lk, now, op, a->source, reason, a->user, a->cred);
+}
+
+static void arm_relock(struct lk_lock *lk, uint32_t now)
+{
+    lk->act.relock_armed = (lk->cfg.auto_relock_ms != 0u);
+    lk->act.t_relock = now + lk->cfg.auto_relock_ms;
+}
+
+/* The stroke (and its one recovery, if any) is over and failed. */
+static void jammed(struct lk_lock *lk, uint32_t now, int bolt, uint8_t note)
+{
+    struct lk_actuate *a = &lk->act;
+
+    a->state = LK_STATE_JAMMED;
+    a->relock_armed = 0;
+    a->bolt_end = (bolt >= 0) ? (uint8_t)bolt : (uint8_t)LK_BOLT_BETWEEN;
+    if (note != LK_REASON_NONE) {
+        emit_op(lk, now, LK_OP_STATE, note);
+    }
+    emit_op(lk, now, LK_OP_ALARM, LK_REASON_JAMMED);
+    indicate(lk, LK_IND_JAMMED);
+}
+
+/* A stroke was judged stuck: stop, then reverse once, or give up. */
+static void stuck(struct lk_lock *lk, uint32_t now, int bolt, uint8_t reason)
+{
+    struct lk_actuate *a = &lk->act;
+
+    motor_stop(lk, now);
+    if (a->recovering) {
+        jammed(lk, now, bolt, LK_REASON_NOT_RECOVERED);
+        return;
+    }
+    emit_op(lk, now, a->op, reason);
+    a->reverse_next = 1;
+}
+
+static int start_stroke(struct lk_lock *lk, uint32_t now, uint8_t target)
+{
+    struct lk_actuate *a = &lk->act;
+    int rc;
+
+    a->target = target;
+    rc = motor(lk, (target == LK_BOLT_EXTENDED) ? LK_MOTOR_EXTEND : LK_MOTOR_RETRACT);
+    if (rc != LK_OK) {
+        motor_stop(lk, now);
+        return rc;
+    }
+    a->phase = PH_DRIVE;
+    a->t_phase = now;
+    a->state = (target == LK_BOLT_EXTENDED) ? (uint8_t)LK_STATE_LOCKING
+                                            : (uint8_t)LK_STATE_UNLOCKING;
+    return LK_OK;
+}
+
+void lk_act_init(struct lk_lock *lk)
+{
+    struct lk_actuate *a = &lk->act;
+
+    a->state = LK_STATE_UNKNOWN;
+    a->phase = PH_IDLE;
+    a->motor = LK_MOTOR_COAST;
+    a->target = LK_BOLT_BETWEEN;
+    a->op = LK_OP_NONE;
+    a->recovering = 0;
+    a->reverse_next = 0;
+    a->bolt_end = BOLT_UNSEEN;
+    a->relock_armed = 0;
+    a->source = LK_SRC_UNSPECIFIED;
+    a->user = LK_INDEX_NONE;
+    a->cred = LK_INDEX_NONE;
+    a->t_phase = 0;
+    a->t_relock = 0;
+}
+
+int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source, uint16_t user,
+                   uint16_t cred)
+{
+    struct lk_actuate *a = &lk->act;
+    int bolt;
+    int rc;
+
+    if (a->phase == PH_DRIVE || a->reverse_next) {
+        return LK_ERR_BUSY;
+    }
+    a->op = op_towards(target);
+    a->source = (uint8_t)source;
+    a->user = user;
+    a->cred = cred;
+    a->recovering = 0;
+
+    bolt = read_bolt(lk);
+    if (bolt < 0) {
+        emit_op(lk, now, a->op, LK_REASON_PORT_ERROR);
+        return bolt;
+    }
+    if (bolt == target) {
+        /* Already there: nothing to move. A JAMMED or UNKNOWN state is
+         * settled by the reading, which is news worth an event. */
+        a->bolt_end = target;
+        if (a->state != state_at(target)) {
+            a->state = state_at(target);
+            emit_op(lk, now, LK_OP_STATE, LK_REASON_NONE);
+        }
+        return LK_OK;
+    }
+    a->relock_armed = 0;
+    rc = start_stroke(lk, now, target);
+    if (rc != LK_OK) {
+        a->state = LK_STATE_UNKNOWN;
+        emit_op(lk, now, a->op, LK_REASON_PORT_ERROR);
+    }
+    return rc;
+}
+
+static void poll_drive(struct lk_lock *lk, uint32_t now)
+{
+    struct lk_actuate *a = &lk->act;
+    uint32_t elapsed = now - a->t_phase;
+    uint32_t ma = 0;
+    int bolt = read_bolt(lk);
+
+    if (bolt < 0) {
+        /* Blind: stop rather than drive into an end stop we cannot see. */
+        motor_stop(lk, now);
+        a->state = LK_STATE_UNKNOWN;
+        emit_op(lk, now, a->op, LK_REASON_PORT_ERROR);
+        return;
+    }
+    if (bolt == a->target) {
+        motor_stop(lk, now);
+        if (elapsed < lk->cfg.travel_min_ms) {
+            /* Faster than the mechanism can move: the end switch lies. */
+            if (!a->recovering) {
+                emit_op(lk, now, a->op, LK_REASON_TRAVEL_TOO_FAST);
+            }
+            jammed(lk, now, bolt, a->recovering ? LK_REASON_NOT_RECOVERED : LK_REASON_NONE);
+        } else if (a->recovering) {
+            jammed(lk, now, bolt, LK_REASON_RECOVERED);
+        } else {
+            a->bolt_end = (uint8_t)bolt;
+            a->state = state_at((uint8_t)bolt);
+            emit_op(lk, now, a->op, LK_REASON_NONE);
+            indicate(lk, (bolt == LK_BOLT_EXTENDED) ? LK_IND_LOCKED : LK_IND_UNLOCKED);
+            if (bolt == LK_BOLT_RETRACTED) {
+                arm_relock(lk, now);
+            }
+        }
+        return;
+    }
+    if (elapsed >= lk->cfg.inrush_blank_ms && lk->port->motor_current_ma != NULL &&
+        lk->port->motor_current_ma(lk->port->ctx, &ma) == LK_OK && ma <= 65535u &&
+        ma > lk->cfg.stall_ma) {
+        stuck(lk, now, bolt, LK_REASON_STALL);
+        return;
+    }
+    if (elapsed >= lk->cfg.travel_max_ms) {
+        stuck(lk, now, bolt, LK_REASON_TRAVEL_TIMEOUT);
+    }
+}
+
+static void poll_brake(struct lk_lock *lk, uint32_t now)
+{
+    struct lk_actuate *a = &lk->act;
+
+    if (!lk_time_reached(now, a->t_phase + lk->cfg.brake_ms)) {
+        return;
+    }
+    if (a->reverse_next) {
+        a->reverse_next = 0;
+        a->recovering = 1;
+        if (start_stroke(lk, now, opposite(a->target)) != LK_OK) {
+            jammed(lk, now, LK_BOLT_BETWEEN, LK_REASON_NOT_RECOVERED);
+        }
+        return;
+    }
+    /* Coasting draws nothing; a refused coast leaves the brake on, which
+     * is safe, so it is not worth a fault. */
+    (void)motor(lk, LK_MOTOR_COAST);
+    a->phase = PH_IDLE;
+}
+
+/* Not moving: follow the bolt (hand movements, first reading at boot). */
+static void poll_idle(struct lk_lock *lk, uint32_t now)
+{
+    struct lk_actuate *a = &lk->act;
+    int bolt = read_bolt(lk);
+
+    if (bolt < 0) {
+        if (a->state != LK_STATE_UNKNOWN) {
+            a->state = LK_STATE_UNKNOWN;
+            lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_PORT_ERROR,
+                    LK_INDEX_NONE, LK_INDEX_NONE);
+        }
+    } else if (bolt != LK_BOLT_BETWEEN && bolt != a->bolt_end) {
+        uint8_t seen_before = (a->bolt_end != BOLT_UNSEEN);
+
+        a->bolt_end = (uint8_t)bolt;
+        a->state = state_at((uint8_t)bolt);
+        a->relock_armed = 0;
+        lk_emit(lk, now, seen_before ? op_towards((uint8_t)bolt) : (uint8_t)LK_OP_STATE,
+                seen_before ? (uint8_t)LK_SRC_MANUAL : (uint8_t)LK_SRC_UNSPECIFIED,
+                LK_REASON_NONE, LK_INDEX_NONE, LK_INDEX_NONE);
+        if (seen_before && bolt == LK_BOLT_RETRACTED) {
+            arm_relock(lk, now);
+        }
+    } else if (bolt != LK_BOLT_BETWEEN && a->state == LK_STATE_UNKNOWN) {
+        a->state = state_at((uint8_t)bolt);
+        lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_NONE, LK_INDEX_NONE,
+                LK_INDEX_NONE);
+    }
+
+    if (!a->relock_armed) {
+        return;
+    }
+    if (a->state != LK_STATE_UNLOCKED) {
+        a->relock_armed = 0;
+    } else if (lk_time_reached(now, a->t_relock)) {
+        a->relock_armed = 0;
+        a->op = LK_OP_LOCK;
+        a->source = LK_SRC_AUTO;
+        a->user = LK_INDEX_NONE;
+        a->cred = LK_INDEX_NONE;
+        a->recovering = 0;
+        if (start_stroke(lk, now, LK_BOLT_EXTENDED) != LK_OK) {
+            a->state = LK_STATE_UNKNOWN;
+            emit_op(lk, now, LK_OP_LOCK, LK_REASON_PORT_ERROR);
+        }
+    }
+}
+
+void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
+{
+    const struct lk_actuate *a = &lk->act;
+
+    if (a->phase == PH_DRIVE) {
+        poll_drive(lk, now);
+    } else {
+        if (a->phase == PH_BRAKE) {
+            poll_brake(lk, now);
+        }
+        /* Also right after the brake is released: the bolt is read the
+         * moment the motor stops being in charge of it. */
+        if (a->phase == PH_IDLE) {
+            poll_idle(lk, now);
+        }
+    }
+    /* Deadlines follow from the phase the machine is in after this poll. */
+    if (a->phase == PH_DRIVE) {
+        lk_deadline_want(dl, now + lk->cfg.motion_poll_ms);
+        lk_deadline_want(dl, a->t_phase + lk->cfg.travel_max_ms);
+    } else if (a->phase == PH_BRAKE) {
+        lk_deadline_want(dl, a->t_phase + lk->cfg.brake_ms);
+    }
+    if (a->relock_armed) {
+        lk_deadline_want(dl, a->t_relock);
+    }
+}

@@ -1,0 +1,114 @@
+#include "lk_internal.h"
+
+int lk_source_valid(int v)
+{
+    return (v >= LK_SRC_UNSPECIFIED && v <= LK_SRC_ALIRO) ||
+           (v >= LK_SRC_KEY && v < LK_SRC_COUNT_);
+}
+
+void lk_emit(struct lk_lock *lk, uint32_t now, uint8_t op, uint8_t source, uint8_t reason,
+             uint16_t user, uint16_t cred)
+{
+    struct lk_event ev;
+
+    if (lk->cfg.on_event == NULL) {
+        return;
+    }
+    ev.op = op;
+    ev.source = source;
+    ev.reason = reason;
+    ev.flags = 0;
+    ev.user = user;
+    ev.cred = cred;
+    ev.mono_ms = now;
+    ev.wall_s = 0;
+    if (lk->wall_trusted) {
+        ev.flags |= LK_EVF_WALL_TRUSTED;
+        ev.wall_s = lk->wall_base_s + (now - lk->wall_base_ms) / 1000u;
+    }
+    lk->cfg.on_event(lk->cfg.event_ctx, &ev);
+}
+
+/* Matter OperationErrorEnum for an operation-error reason; -1 if none. */
+static int matter_op_error(uint8_t reason)
+{
+    switch (reason) {
+    case LK_REASON_INVALID_CREDENTIAL: return 1;
+    case LK_REASON_DISABLED_USER: return 2;
+    case LK_REASON_RESTRICTED: return 3;
+    case LK_REASON_INSUFFICIENT_ENERGY: return 4;
+    case LK_REASON_STALL:
+    case LK_REASON_TRAVEL_TIMEOUT:
+    case LK_REASON_TRAVEL_TOO_FAST:
+    case LK_REASON_PORT_ERROR: return 0; /* Unspecified */
+    default: return -1;
+    }
+}
+
+/* Matter AlarmCodeEnum for an alarm reason; -1 if Matter has none. */
+static int matter_alarm(uint8_t reason)
+{
+    switch (reason) {
+    case LK_REASON_JAMMED: return 0;
+    case LK_REASON_FACTORY_RESET: return 1;
+    case LK_REASON_RADIO_POWER_CYCLED: return 3;
+    case LK_REASON_WRONG_CODE_LIMIT: return 4;
+    case LK_REASON_ESCUTCHEON_REMOVED: return 5;
+    case LK_REASON_DOOR_FORCED_OPEN: return 6;
+    case LK_REASON_DOOR_AJAR: return 7;
+    case LK_REASON_FORCED_USER: return 8;
+    default: return -1;
+    }
+}
+
+int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out)
+{
+    int code;
+
+    if (ev == NULL || out == NULL) {
+        return LK_ERR_INVAL;
+    }
+    if (!lk_source_valid(ev->source) || ev->op >= LK_OP_COUNT_ ||
+        ev->reason >= LK_REASON_COUNT_) {
+        return LK_ERR_RANGE;
+    }
+    out->kind = LK_MATTER_NONE;
+    out->operation_type = 0;
+    out->source = (ev->source <= LK_SRC_ALIRO) ? ev->source : (uint8_t)LK_SRC_MANUAL;
+    out->code = 0;
+
+    switch (ev->op) {
+    case LK_OP_LOCK:
+    case LK_OP_UNLOCK:
+    case LK_OP_DENIED:
+        out->operation_type = (uint8_t)((ev->op == LK_OP_LOCK) ? 0u : 1u);
+        if (ev->reason == LK_REASON_NONE && ev->op != LK_OP_DENIED) {
+            out->kind = LK_MATTER_LOCK_OPERATION;
+            return LK_OK;
+        }
+        code = matter_op_error(ev->reason);
+        if (code < 0) {
+            /* RECOVERED and the like are notes about a failure already
+             * reported; Matter has no event for them. */
+            if (ev->reason == LK_REASON_NONE || ev->reason >= LK_REASON_JAMMED) {
+                return LK_ERR_RANGE;
+            }
+            return LK_OK;
+        }
+        out->kind = LK_MATTER_OPERATION_ERROR;
+        out->code = (uint8_t)code;
+        return LK_OK;
+    case LK_OP_ALARM:
+        if (ev->reason < LK_REASON_JAMMED) {
+            return LK_ERR_RANGE;
+        }
+        code = matter_alarm(ev->reason);
+        if (code >= 0) {
+            out->kind = LK_MATTER_ALARM;
+            out->code = (uint8_t)code;
+        }
+        return LK_OK;
+    default:
+        return LK_OK; /* NONE, STATE: no Matter event */
+    }
+}

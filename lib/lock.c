@@ -1,0 +1,193 @@
+/*
+ * lock: the instance, its validation at init, and the entry points that
+ * dispatch to the modules.
+ */
+#include "lk_internal.h"
+
+/* While the wall clock is trusted, poll at least this often so the port
+ * clock cannot wrap (2^32 ms) between two rebases of the wall clock. */
+#define WALL_REBASE_MS 0x40000000u
+
+void lk_deadline_want(struct lk_deadline *d, uint32_t at)
+{
+    if (!d->set || lk_time_diff(at, d->at) < 0) {
+        d->at = at;
+        d->set = 1;
+    }
+}
+
+static int check_port(const struct lk_port *p)
+{
+    const uint32_t known_sensors = (1u << LK_SENSOR_COUNT_) - 1u;
+
+    if (p->abi_version != LK_PORT_ABI_VERSION) {
+        return LK_ERR_PORT_ABI;
+    }
+    if (p->now_ms == NULL || p->storage_read == NULL || p->storage_prog == NULL ||
+        p->storage_erase == NULL || p->motor_drive == NULL || p->sensor_read == NULL) {
+        return LK_ERR_PORT_MISSING;
+    }
+    if (p->storage_size == 0u || p->erase_size == 0u || p->prog_size == 0u ||
+        p->prog_size > p->erase_size || p->erase_size % p->prog_size != 0u ||
+        p->storage_size % p->erase_size != 0u || p->storage_size / p->erase_size < 2u) {
+        return LK_ERR_GEOMETRY;
+    }
+    if ((p->sensors_fitted & ~known_sensors) != 0u) {
+        return LK_ERR_CONFIG;
+    }
+    return LK_OK;
+}
+
+static uint32_t or_default(uint32_t v, uint32_t def)
+{
+    return (v != 0u) ? v : def;
+}
+
+static int resolve_config(struct lk_config *out, const struct lk_config *in)
+{
+    static const struct lk_config none = { 0, 0, 0, 0, 0, 0, 0, NULL, NULL };
+
+    if (in == NULL) {
+        in = &none;
+    }
+    *out = *in;
+    out->inrush_blank_ms = or_default(in->inrush_blank_ms, LK_DEFAULT_INRUSH_BLANK_MS);
+    out->travel_min_ms = or_default(in->travel_min_ms, LK_DEFAULT_TRAVEL_MIN_MS);
+    out->travel_max_ms = or_default(in->travel_max_ms, LK_DEFAULT_TRAVEL_MAX_MS);
+    out->stall_ma = or_default(in->stall_ma, LK_DEFAULT_STALL_MA);
+    out->brake_ms = or_default(in->brake_ms, LK_DEFAULT_BRAKE_MS);
+    out->motion_poll_ms = or_default(in->motion_poll_ms, LK_DEFAULT_MOTION_POLL_MS);
+
+    if (out->auto_relock_ms > LK_MAX_AUTO_RELOCK_MS || out->travel_max_ms > LK_MAX_TRAVEL_MS ||
+        out->travel_min_ms >= out->travel_max_ms ||
+        out->inrush_blank_ms >= out->travel_max_ms || out->stall_ma < 50u ||
+        out->stall_ma > 20000u || out->brake_ms > 1000u || out->motion_poll_ms > 100u) {
+        return LK_ERR_CONFIG;
+    }
+    return LK_OK;
+}
+
+int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_config *cfg)
+{
+    int rc;
+
+    if (lk == NULL || port == NULL) {
+        return LK_ERR_INVAL;
+    }
+    lk->magic = 0;
+    rc = check_port(port);
+    if (rc == LK_OK) {
+        rc = resolve_config(&lk->cfg, cfg);
+    }
+    if (rc != LK_OK) {
+        return rc;
+    }
+    lk->port = port;
+    lk->wall_base_s = 0;
+    lk->wall_base_ms = 0;
+    lk->wall_trusted = 0;
+    lk_act_init(lk);
+    rc = port->motor_drive(port->ctx, LK_MOTOR_COAST);
+    if (rc != LK_OK) {
+        return (rc < 0) ? rc : LK_ERR_RANGE;
+    }
+    lk->magic = LK_MAGIC;
+    return LK_OK;
+}
+
+static int check_lock(const struct lk_lock *lk)
+{
+    if (lk == NULL) {
+        return LK_ERR_INVAL;
+    }
+    return (lk->magic == LK_MAGIC) ? LK_OK : LK_ERR_NOT_INIT;
+}
+
+/* Move the wall-clock base forward in whole seconds, so it never lags the
+ * port clock by more than a second. */
+static void rebase_wall(struct lk_lock *lk, uint32_t now)
+{
+    uint32_t secs = (now - lk->wall_base_ms) / 1000u;
+
+    lk->wall_base_s += secs;
+    lk->wall_base_ms += secs * 1000u;
+}
+
+int lk_poll(struct lk_lock *lk, uint32_t *next_ms)
+{
+    struct lk_deadline dl = { 0, 0 };
+    uint32_t now;
+    int rc = check_lock(lk);
+
+    if (rc != LK_OK) {
+        return rc;
+    }
+    if (next_ms == NULL) {
+        return LK_ERR_INVAL;
+    }
+    now = lk->port->now_ms(lk->port->ctx);
+    if (lk->wall_trusted) {
+        rebase_wall(lk, now);
+        lk_deadline_want(&dl, now + WALL_REBASE_MS);
+    }
+    lk_act_poll(lk, now, &dl);
+    if (!dl.set) {
+        return LK_POLL_IDLE;
+    }
+    *next_ms = dl.at;
+    return LK_POLL_DEADLINE;
+}
+
+static int request(struct lk_lock *lk, uint8_t target, int source, uint16_t user, uint16_t cred)
+{
+    int rc = check_lock(lk);
+
+    if (rc != LK_OK) {
+        return rc;
+    }
+    if (!lk_source_valid(source)) {
+        return LK_ERR_RANGE;
+    }
+    return lk_act_request(lk, lk->port->now_ms(lk->port->ctx), target, source, user, cred);
+}
+
+int lk_request_unlock(struct lk_lock *lk, int source, uint16_t user, uint16_t cred)
+{
+    return request(lk, LK_BOLT_RETRACTED, source, user, cred);
+}
+
+int lk_request_lock(struct lk_lock *lk, int source, uint16_t user, uint16_t cred)
+{
+    return request(lk, LK_BOLT_EXTENDED, source, user, cred);
+}
+
+int lk_get_state(const struct lk_lock *lk)
+{
+    int rc = check_lock(lk);
+
+    return (rc != LK_OK) ? rc : (int)lk->act.state;
+}
+
+int lk_set_wall_time(struct lk_lock *lk, uint32_t unix_s)
+{
+    int rc = check_lock(lk);
+
+    if (rc != LK_OK) {
+        return rc;
+    }
+    lk->wall_base_s = unix_s;
+    lk->wall_base_ms = lk->port->now_ms(lk->port->ctx);
+    lk->wall_trusted = 1;
+    return LK_OK;
+}
+
+int lk_clear_wall_time(struct lk_lock *lk)
+{
+    int rc = check_lock(lk);
+
+    if (rc != LK_OK) {
+        return rc;
+    }
+    lk->wall_trusted = 0;
+    return LK_OK;
+}

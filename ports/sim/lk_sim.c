@@ -1,0 +1,404 @@
+#include "lk_sim.h"
+
+#include <string.h>
+
+static struct lk_sim *sim_of(void *ctx)
+{
+    return (struct lk_sim *)ctx;
+}
+
+/* xorshift32: tiny, deterministic, good enough for a simulator. */
+static uint32_t next_rand(struct lk_sim *s)
+{
+    uint32_t x = s->rng;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    s->rng = x;
+    return x;
+}
+
+static uint32_t sim_now(void *ctx)
+{
+    return sim_of(ctx)->now;
+}
+
+static int in_region(const struct lk_sim *s, uint32_t off, uint32_t len)
+{
+    return off <= s->cfg.storage_size && len <= s->cfg.storage_size - off;
+}
+
+static int sim_read(void *ctx, uint32_t off, void *buf, uint32_t len)
+{
+    struct lk_sim *s = sim_of(ctx);
+
+    if (buf == NULL || !in_region(s, off, len)) {
+        s->violations++;
+        return LK_ERR_INVAL;
+    }
+    memcpy(buf, &s->storage[off], len);
+    s->n_read++;
+    return LK_OK;
+}
+
+static int sim_prog(void *ctx, uint32_t off, const void *buf, uint32_t len)
+{
+    struct lk_sim *s = sim_of(ctx);
+    const uint8_t *src = buf;
+    uint32_t i;
+
+    if (buf == NULL || !in_region(s, off, len) || off % s->cfg.prog_size != 0u ||
+        len % s->cfg.prog_size != 0u) {
+        s->violations++;
+        return LK_ERR_INVAL;
+    }
+    for (i = 0; i < len; i++) {
+        if (s->storage[off + i] != s->cfg.erase_value) {
+            s->violations++;
+            return LK_ERR_INVAL;
+        }
+    }
+    memcpy(&s->storage[off], src, len);
+    s->n_prog++;
+    return LK_OK;
+}
+
+static int sim_erase(void *ctx, uint32_t off)
+{
+    struct lk_sim *s = sim_of(ctx);
+
+    if (off % s->cfg.erase_size != 0u || !in_region(s, off, s->cfg.erase_size)) {
+        s->violations++;
+        return LK_ERR_INVAL;
+    }
+    memset(&s->storage[off], s->cfg.erase_value, s->cfg.erase_size);
+    s->n_erase++;
+    return LK_OK;
+}
+
+static int is_drive(int cmd)
+{
+    return cmd == LK_MOTOR_EXTEND || cmd == LK_MOTOR_RETRACT;
+}
+
+static int sim_motor(void *ctx, int cmd)
+{
+    struct lk_sim *s = sim_of(ctx);
+
+    if (cmd < LK_MOTOR_COAST || cmd > LK_MOTOR_BRAKE) {
+        s->violations++;
+        return LK_ERR_INVAL;
+    }
+    if (s->fail_motor) {
+        return LK_ERR_IO;
+    }
+    /* The contract: never reverse without stopping first. */
+    if (is_drive(cmd) && is_drive(s->motor_cmd) && cmd != s->motor_cmd) {
+        s->violations++;
+    }
+    if (cmd != s->motor_cmd) {
+        s->motor_run_ms = 0;
+    }
+    s->motor_cmd = cmd;
+    s->n_motor_cmds++;
+    return LK_OK;
+}
+
+static uint32_t scale_by_supply(const struct lk_sim *s, uint32_t at_6v)
+{
+    return (uint32_t)(((uint64_t)at_6v * s->cfg.supply_mv) / 6000u);
+}
+
+static int sim_current(void *ctx, uint32_t *ma)
+{
+    struct lk_sim *s = sim_of(ctx);
+
+    if (ma == NULL) {
+        s->violations++;
+        return LK_ERR_INVAL;
+    }
+    if (!is_drive(s->motor_cmd)) {
+        *ma = 0;
+    } else if (s->motor_run_ms < s->cfg.inrush_ms) {
+        *ma = 2u * s->cfg.run_ma;
+    } else if (s->stalled) {
+        *ma = scale_by_supply(s, s->cfg.stall_ma);
+    } else {
+        *ma = s->cfg.run_ma;
+    }
+    return LK_OK;
+}
+
+int lk_sim_bolt_level(const struct lk_sim *s)
+{
+    if (s->bolt_force >= 0) {
+        return s->bolt_force;
+    }
+    if (s->bolt_ppm >= LK_SIM_TRAVEL_FULL - LK_SIM_SWITCH_BAND) {
+        return LK_BOLT_EXTENDED;
+    }
+    if (s->bolt_ppm <= LK_SIM_SWITCH_BAND) {
+        return LK_BOLT_RETRACTED;
+    }
+    return LK_BOLT_BETWEEN;
+}
+
+static int sim_sensor(void *ctx, int sensor, uint8_t *level)
+{
+    struct lk_sim *s = sim_of(ctx);
+
+    if (level == NULL || sensor < 0 || sensor >= LK_SENSOR_COUNT_) {
+        s->violations++;
+        return LK_ERR_INVAL;
+    }
+    if (s->fail_sensor) {
+        return LK_ERR_IO;
+    }
+    if (sensor == LK_SENSOR_BOLT) {
+        *level = (uint8_t)lk_sim_bolt_level(s);
+        return LK_OK;
+    }
+    if ((s->cfg.sensors_fitted & (1u << sensor)) == 0u) {
+        return LK_ERR_NOTSUP;
+    }
+    *level = s->levels[sensor];
+    return LK_OK;
+}
+
+static int sim_power(void *ctx, int source, struct lk_power_sample *out)
+{
+    struct lk_sim *s = sim_of(ctx);
+    uint32_t ma = 0;
+
+    if (out == NULL || source < 0 || source >= LK_PSRC_COUNT_) {
+        s->violations++;
+        return LK_ERR_INVAL;
+    }
+    out->mv = 0;
+    out->ma = 0;
+    if (source == LK_PSRC_MAIN) {
+        (void)sim_current(ctx, &ma);
+        out->mv = s->cfg.supply_mv;
+        out->ma = (int32_t)ma;
+    }
+    return LK_OK;
+}
+
+static int sim_entropy(void *ctx, void *buf, size_t len)
+{
+    struct lk_sim *s = sim_of(ctx);
+    uint8_t *p = buf;
+    size_t i;
+
+    if (buf == NULL) {
+        s->violations++;
+        return LK_ERR_INVAL;
+    }
+    for (i = 0; i < len; i++) {
+        p[i] = (uint8_t)(next_rand(s) >> 24);
+    }
+    return LK_OK;
+}
+
+static int sim_indicate(void *ctx, int what, uint8_t percent)
+{
+    struct lk_sim *s = sim_of(ctx);
+
+    if (what < 0 || what >= LK_IND_COUNT_ || percent > 100u) {
+        s->violations++;
+        return LK_ERR_INVAL;
+    }
+    s->last_indication = what;
+    s->n_indications++;
+    return LK_OK;
+}
+
+void lk_sim_default_config(struct lk_sim_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->seed = 1;
+    c->storage_size = 16u * 1024u;
+    c->erase_size = 4096;
+    c->prog_size = 1;
+    c->erase_value = 0xFF;
+    c->supply_mv = 6000;
+    c->stroke_ms_6v = 600;
+    c->run_ma = 600;
+    c->stall_ma = 2400;
+    c->inrush_ms = 30;
+    c->bolt_start_ppm = LK_SIM_TRAVEL_FULL;
+    c->current_sense = 1;
+}
+
+int lk_sim_init(struct lk_sim *sim, const struct lk_sim_config *cfg)
+{
+    struct lk_sim_config def;
+
+    if (sim == NULL) {
+        return LK_ERR_INVAL;
+    }
+    if (cfg == NULL) {
+        lk_sim_default_config(&def);
+        cfg = &def;
+    }
+    if (cfg->storage_size > LK_SIM_STORAGE_MAX || cfg->stroke_ms_6v == 0u) {
+        return LK_ERR_INVAL;
+    }
+    memset(sim, 0, sizeof *sim);
+    sim->cfg = *cfg;
+    sim->now = cfg->start_ms;
+    sim->rng = cfg->seed ^ 0x9E3779B9u;
+    if (sim->rng == 0u) {
+        sim->rng = 0x9E3779B9u;
+    }
+    memset(sim->storage, cfg->erase_value, sizeof sim->storage);
+    sim->motor_cmd = LK_MOTOR_COAST;
+    sim->bolt_ppm = cfg->bolt_start_ppm;
+    sim->bolt_force = -1;
+    sim->last_indication = -1;
+    sim->last_bolt_level = -1;
+
+    sim->port.abi_version = LK_PORT_ABI_VERSION;
+    sim->port.ctx = sim;
+    sim->port.now_ms = sim_now;
+    sim->port.storage_size = cfg->storage_size;
+    sim->port.erase_size = cfg->erase_size;
+    sim->port.prog_size = cfg->prog_size;
+    sim->port.erase_value = cfg->erase_value;
+    sim->port.storage_read = sim_read;
+    sim->port.storage_prog = sim_prog;
+    sim->port.storage_erase = sim_erase;
+    sim->port.storage_sync = NULL;
+    sim->port.motor_drive = sim_motor;
+    sim->port.motor_current_ma = cfg->current_sense ? sim_current : NULL;
+    sim->port.sensors_fitted = cfg->sensors_fitted;
+    sim->port.sensor_read = sim_sensor;
+    sim->port.power_read = sim_power;
+    sim->port.source_select = NULL;
+    sim->port.load_enable = NULL;
+    sim->port.entropy = sim_entropy;
+    sim->port.indicate = sim_indicate;
+    return LK_OK;
+}
+
+/* One millisecond of bolt physics. */
+static void physics_1ms(struct lk_sim *s)
+{
+    int32_t speed;
+    int32_t pos = s->bolt_ppm;
+    int32_t stop;
+    int dir;
+
+    s->motor_run_ms++;
+    if (!is_drive(s->motor_cmd)) {
+        s->stalled = 0;
+        return;
+    }
+    if (s->cfg.supply_mv < 3600u) {
+        s->stalled = 1; /* too weak to turn: draws stall current */
+        return;
+    }
+    /* stroke time ~ 1/V, so speed ~ V */
+    speed = (int32_t)(((uint64_t)LK_SIM_TRAVEL_FULL * s->cfg.supply_mv) /
+                      ((uint64_t)s->cfg.stroke_ms_6v * 6000u));
+    dir = (s->motor_cmd == LK_MOTOR_EXTEND) ? 1 : -1;
+    stop = (dir > 0) ? LK_SIM_TRAVEL_FULL : 0;
+    if (s->jam_dir == s->motor_cmd &&
+        ((dir > 0 && pos <= s->jam_ppm) || (dir < 0 && pos >= s->jam_ppm))) {
+        stop = s->jam_ppm;
+    }
+    pos += dir * speed;
+    if ((dir > 0 && pos >= stop) || (dir < 0 && pos <= stop)) {
+        pos = stop;
+        s->stalled = 1;
+    } else {
+        s->stalled = 0;
+    }
+    s->bolt_ppm = pos;
+}
+
+void lk_sim_step(struct lk_sim *sim, uint32_t ms)
+{
+    uint32_t i;
+
+    for (i = 0; i < ms; i++) {
+        sim->now++;
+        physics_1ms(sim);
+    }
+}
+
+static int do_poll(struct lk_sim *sim, struct lk_lock *lk)
+{
+    uint32_t next = 0;
+    int rc = lk_poll(lk, &next);
+
+    sim->n_polls++;
+    if (rc < 0) {
+        return rc;
+    }
+    sim->have_deadline = (rc == LK_POLL_DEADLINE);
+    sim->deadline = next;
+    return LK_OK;
+}
+
+int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms)
+{
+    uint32_t i;
+    int rc;
+
+    sim->last_bolt_level = lk_sim_bolt_level(sim);
+    rc = do_poll(sim, lk);
+    for (i = 0; i < ms && rc == LK_OK; i++) {
+        int level;
+
+        if (!is_drive(sim->motor_cmd)) {
+            /* Nothing moves while the motor is off: jump to the next
+             * deadline (or the end) instead of stepping each millisecond. */
+            uint32_t skip = ms - i - 1u;
+
+            if (sim->have_deadline) {
+                uint32_t until = sim->deadline - sim->now;
+
+                if ((int32_t)until <= 0) {
+                    skip = 0;
+                } else if (until - 1u < skip) {
+                    skip = until - 1u;
+                }
+            }
+            sim->now += skip;
+            sim->motor_run_ms += skip;
+            i += skip;
+        }
+        lk_sim_step(sim, 1);
+        level = lk_sim_bolt_level(sim);
+        if (level != sim->last_bolt_level ||
+            (sim->have_deadline && (int32_t)(sim->now - sim->deadline) >= 0)) {
+            sim->last_bolt_level = level;
+            rc = do_poll(sim, lk);
+        }
+    }
+    return rc;
+}
+
+void lk_sim_jam(struct lk_sim *sim, int dir, int32_t at_ppm)
+{
+    sim->jam_dir = dir;
+    sim->jam_ppm = at_ppm;
+}
+
+void lk_sim_clear_jam(struct lk_sim *sim)
+{
+    sim->jam_dir = 0;
+}
+
+void lk_sim_move_bolt(struct lk_sim *sim, int32_t ppm)
+{
+    if (ppm < 0) {
+        ppm = 0;
+    }
+    if (ppm > LK_SIM_TRAVEL_FULL) {
+        ppm = LK_SIM_TRAVEL_FULL;
+    }
+    sim->bolt_ppm = ppm;
+}

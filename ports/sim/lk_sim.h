@@ -1,0 +1,104 @@
+/*
+ * lockcore host simulation port: a virtual clock, RAM-backed storage that
+ * enforces flash rules, a physical model of a motorised bolt, the sensors,
+ * and fault injection, all driven by tests and examples through this API.
+ * Deterministic: the same config (seed included) and the same calls give
+ * the same results. Host-only (uses the C library).
+ */
+#ifndef LK_SIM_H
+#define LK_SIM_H
+
+#include <stdint.h>
+
+#include "lockcore/lockcore.h"
+
+/* Largest storage region the sim can emulate, bytes. */
+#define LK_SIM_STORAGE_MAX (64u * 1024u)
+
+/* Bolt travel in parts per million: 0 = fully retracted, 1e6 = fully out. */
+#define LK_SIM_TRAVEL_FULL 1000000
+/* The end switches make this close to each end, ppm. */
+#define LK_SIM_SWITCH_BAND 20000
+
+struct lk_sim_config {
+    uint32_t seed;           /* seeds entropy; 0 is allowed */
+    uint32_t start_ms;       /* initial clock value (set near 2^32 to test wrap) */
+    uint32_t storage_size;   /* bytes, <= LK_SIM_STORAGE_MAX */
+    uint32_t erase_size;     /* bytes */
+    uint32_t prog_size;      /* bytes */
+    uint8_t erase_value;     /* 0xFF (NOR) or 0x00 */
+    uint32_t supply_mv;      /* motor supply, mV; below 3600 the motor cannot move */
+    uint32_t stroke_ms_6v;   /* full stroke time at 6 V, ms (time is ~ 1/V) */
+    uint32_t run_ma;         /* running current at 6 V, mA */
+    uint32_t stall_ma;       /* stall current at 6 V, mA (~ V) */
+    uint32_t inrush_ms;      /* inrush (2 x run current) after each start, ms */
+    int32_t bolt_start_ppm;  /* initial bolt position */
+    int current_sense;       /* 1: the port offers motor_current_ma */
+    uint32_t sensors_fitted; /* optional sensors: (1u << LK_SENSOR_x) */
+};
+
+struct lk_sim {
+    struct lk_port port; /* hand &sim->port to lk_init */
+    struct lk_sim_config cfg;
+    uint32_t now;
+    uint32_t rng;
+
+    uint8_t storage[LK_SIM_STORAGE_MAX];
+    uint32_t n_read, n_prog, n_erase;
+    uint32_t violations;     /* contract breaches seen by the sim (must stay 0) */
+
+    int motor_cmd;           /* enum lk_motor_cmd now applied */
+    uint32_t motor_run_ms;   /* ms since the current drive command */
+    uint32_t n_motor_cmds;
+    int32_t bolt_ppm;
+    int stalled;             /* driven into an end stop or a jam */
+    int jam_dir;             /* LK_MOTOR_EXTEND/RETRACT that jams, 0 = none */
+    int32_t jam_ppm;         /* where the jam stops the bolt */
+
+    uint8_t levels[LK_SENSOR_COUNT_]; /* optional switch levels */
+    int bolt_force;          /* >= 0: the bolt sensor reports this instead */
+    int fail_motor;          /* 1: motor_drive returns LK_ERR_IO */
+    int fail_sensor;         /* 1: sensor_read returns LK_ERR_IO */
+
+    int last_indication;     /* enum lk_indication, -1 = none yet */
+    uint32_t n_indications;
+
+    /* lk_sim_run bookkeeping */
+    int have_deadline;
+    uint32_t deadline;
+    uint32_t n_polls;
+    int last_bolt_level;
+};
+
+/* Fill c with the defaults: seed 1, clock 0, 16 KiB NOR (erase 4096,
+ * prog 1, 0xFF), 6 V supply, 600 ms stroke, 600 mA run, 2400 mA stall,
+ * 30 ms inrush, bolt extended (locked), current sense on, no optional
+ * sensors. */
+void lk_sim_default_config(struct lk_sim_config *c);
+
+/* Initialise sim from cfg (NULL = defaults): erased storage, bolt at its
+ * start position, and sim->port filled in. Returns LK_OK or LK_ERR_INVAL
+ * for an impossible config (storage larger than LK_SIM_STORAGE_MAX). */
+int lk_sim_init(struct lk_sim *sim, const struct lk_sim_config *cfg);
+
+/* Advance the clock and the physics by ms milliseconds, in 1 ms steps. */
+void lk_sim_step(struct lk_sim *sim, uint32_t ms);
+
+/* Advance ms milliseconds while playing the firmware's main loop: call
+ * lk_poll at the start, whenever the deadline it returned is reached, and
+ * whenever the bolt sensor reading changes (an input interrupt). Returns
+ * LK_OK or the first negative lk_poll result. */
+int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms);
+
+/* Make strokes in direction dir (LK_MOTOR_EXTEND or LK_MOTOR_RETRACT) stop
+ * at at_ppm until lk_sim_clear_jam. */
+void lk_sim_jam(struct lk_sim *sim, int dir, int32_t at_ppm);
+void lk_sim_clear_jam(struct lk_sim *sim);
+
+/* Move the bolt by hand to ppm (key, thumbturn, force). */
+void lk_sim_move_bolt(struct lk_sim *sim, int32_t ppm);
+
+/* What the bolt sensor reads now (enum lk_bolt_pos). */
+int lk_sim_bolt_level(const struct lk_sim *sim);
+
+#endif /* LK_SIM_H */
