@@ -37,6 +37,11 @@ static int read_bolt(const struct lk_lock *lk)
     return (level <= LK_BOLT_BETWEEN) ? (int)level : LK_ERR_RANGE;
 }
 
+static int is_drive(uint8_t cmd)
+{
+    return cmd == LK_MOTOR_EXTEND || cmd == LK_MOTOR_RETRACT;
+}
+
 static int motor(struct lk_lock *lk, uint8_t cmd)
 {
     int rc = lk->port->motor_drive(lk->port->ctx, cmd);
@@ -44,7 +49,7 @@ static int motor(struct lk_lock *lk, uint8_t cmd)
     if (rc == LK_OK) {
         lk->act.motor = cmd;
     }
-    return rc;
+    return (rc > 0) ? LK_ERR_RANGE : rc;
 }
 
 /* Brake; if the driver refuses, at least stop driving. */
@@ -108,12 +113,15 @@ static void stuck(struct lk_lock *lk, uint32_t now, int bolt, uint8_t reason)
     a->reverse_next = 1;
 }
 
-static int start_stroke(struct lk_lock *lk, uint32_t now, uint8_t target)
+/* from_end: the bolt starts at the opposite end position, so the whole
+ * travel lies ahead and travel_min_ms applies. */
+static int start_stroke(struct lk_lock *lk, uint32_t now, uint8_t target, uint8_t from_end)
 {
     struct lk_actuate *a = &lk->act;
     int rc;
 
     a->target = target;
+    a->from_end = from_end;
     rc = motor(lk, (target == LK_BOLT_EXTENDED) ? LK_MOTOR_EXTEND : LK_MOTOR_RETRACT);
     if (rc != LK_OK) {
         motor_stop(lk, now);
@@ -153,7 +161,9 @@ int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source,
     int bolt;
     int rc;
 
-    if (a->phase == PH_DRIVE || a->reverse_next) {
+    /* Also while braking: the bridge needs its brake time before it may
+     * drive the other way. */
+    if (a->phase != PH_IDLE || is_drive(a->motor)) {
         return LK_ERR_BUSY;
     }
     a->op = op_towards(target);
@@ -178,7 +188,7 @@ int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source,
         return LK_OK;
     }
     a->relock_armed = 0;
-    rc = start_stroke(lk, now, target);
+    rc = start_stroke(lk, now, target, (uint8_t)(bolt == opposite(target)));
     if (rc != LK_OK) {
         a->state = LK_STATE_UNKNOWN;
         emit_op(lk, now, a->op, LK_REASON_PORT_ERROR);
@@ -202,7 +212,7 @@ static void poll_drive(struct lk_lock *lk, uint32_t now)
     }
     if (bolt == a->target) {
         motor_stop(lk, now);
-        if (elapsed < lk->cfg.travel_min_ms) {
+        if (a->from_end && elapsed < lk->cfg.travel_min_ms) {
             /* Faster than the mechanism can move: the end switch lies. */
             if (!a->recovering) {
                 emit_op(lk, now, a->op, LK_REASON_TRAVEL_TOO_FAST);
@@ -236,13 +246,13 @@ static void poll_brake(struct lk_lock *lk, uint32_t now)
 {
     struct lk_actuate *a = &lk->act;
 
-    if (!lk_time_reached(now, a->t_phase + lk->cfg.brake_ms)) {
-        return;
+    if (is_drive(a->motor) || !lk_time_reached(now, a->t_phase + lk->cfg.brake_ms)) {
+        return; /* still driving: lk_act_poll retries the stop */
     }
     if (a->reverse_next) {
         a->reverse_next = 0;
         a->recovering = 1;
-        if (start_stroke(lk, now, opposite(a->target)) != LK_OK) {
+        if (start_stroke(lk, now, opposite(a->target), 0) != LK_OK) {
             jammed(lk, now, LK_BOLT_BETWEEN, LK_REASON_NOT_RECOVERED);
         }
         return;
@@ -265,7 +275,13 @@ static void poll_idle(struct lk_lock *lk, uint32_t now)
             lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_PORT_ERROR,
                     LK_INDEX_NONE, LK_INDEX_NONE);
         }
-    } else if (bolt != LK_BOLT_BETWEEN && bolt != a->bolt_end) {
+    } else if (bolt == LK_BOLT_BETWEEN) {
+        /* Moved off its end by hand: neither locked nor unlocked now. */
+        if (a->state == LK_STATE_LOCKED || a->state == LK_STATE_UNLOCKED) {
+            a->state = LK_STATE_UNKNOWN;
+            a->relock_armed = 0;
+        }
+    } else if (bolt != a->bolt_end) {
         uint8_t seen_before = (a->bolt_end != BOLT_UNSEEN);
 
         a->bolt_end = (uint8_t)bolt;
@@ -277,7 +293,7 @@ static void poll_idle(struct lk_lock *lk, uint32_t now)
         if (seen_before && bolt == LK_BOLT_RETRACTED) {
             arm_relock(lk, now);
         }
-    } else if (bolt != LK_BOLT_BETWEEN && a->state == LK_STATE_UNKNOWN) {
+    } else if (a->state == LK_STATE_UNKNOWN) {
         a->state = state_at((uint8_t)bolt);
         lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_NONE, LK_INDEX_NONE,
                 LK_INDEX_NONE);
@@ -295,7 +311,7 @@ static void poll_idle(struct lk_lock *lk, uint32_t now)
         a->user = LK_INDEX_NONE;
         a->cred = LK_INDEX_NONE;
         a->recovering = 0;
-        if (start_stroke(lk, now, LK_BOLT_EXTENDED) != LK_OK) {
+        if (start_stroke(lk, now, LK_BOLT_EXTENDED, 1) != LK_OK) {
             a->state = LK_STATE_UNKNOWN;
             emit_op(lk, now, LK_OP_LOCK, LK_REASON_PORT_ERROR);
         }
@@ -304,7 +320,7 @@ static void poll_idle(struct lk_lock *lk, uint32_t now)
 
 void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
 {
-    const struct lk_actuate *a = &lk->act;
+    struct lk_actuate *a = &lk->act;
 
     if (a->phase == PH_DRIVE) {
         poll_drive(lk, now);
@@ -318,11 +334,23 @@ void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
             poll_idle(lk, now);
         }
     }
+    /* A driver that refused to stop is asked again at every poll, and soon:
+     * a motor left driving would burn the battery and the gearbox. */
+    if (a->phase != PH_DRIVE && is_drive(a->motor)) {
+        if (motor(lk, LK_MOTOR_BRAKE) != LK_OK) {
+            (void)motor(lk, LK_MOTOR_COAST);
+        }
+        if (is_drive(a->motor)) {
+            lk_deadline_want(dl, now + lk->cfg.motion_poll_ms);
+        } else if (a->phase == PH_BRAKE) {
+            a->t_phase = now; /* the brake time starts when the brake does */
+        }
+    }
     /* Deadlines follow from the phase the machine is in after this poll. */
     if (a->phase == PH_DRIVE) {
         lk_deadline_want(dl, now + lk->cfg.motion_poll_ms);
         lk_deadline_want(dl, a->t_phase + lk->cfg.travel_max_ms);
-    } else if (a->phase == PH_BRAKE) {
+    } else if (a->phase == PH_BRAKE && !is_drive(a->motor)) {
         lk_deadline_want(dl, a->t_phase + lk->cfg.brake_ms);
     }
     if (a->relock_armed) {

@@ -4,6 +4,7 @@ const char *lk_strerror(int err)
 {
     switch (err) {
     case LK_OK: return "ok";
+    case LK_ERR_NOENT: return "no such entry";
     case LK_ERR_IO: return "port I/O failure";
     case LK_ERR_AGAIN: return "try again later";
     case LK_ERR_BUSY: return "operation in progress";

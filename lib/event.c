@@ -11,9 +11,6 @@ void lk_emit(struct lk_lock *lk, uint32_t now, uint8_t op, uint8_t source, uint8
 {
     struct lk_event ev;
 
-    if (lk->cfg.on_event == NULL) {
-        return;
-    }
     ev.op = op;
     ev.source = source;
     ev.reason = reason;
@@ -26,13 +23,22 @@ void lk_emit(struct lk_lock *lk, uint32_t now, uint8_t op, uint8_t source, uint8
         ev.flags |= LK_EVF_WALL_TRUSTED;
         ev.wall_s = lk->wall_base_s + (now - lk->wall_base_ms) / 1000u;
     }
-    lk->cfg.on_event(lk->cfg.event_ctx, &ev);
+    /* Logged before the app hears of it, so nothing reported is missing
+     * from the log after a power cut. */
+    if (lk_audit_append(lk, &ev, NULL) != LK_OK) {
+        ev.flags |= LK_EVF_NOT_LOGGED;
+    }
+    if (lk->cfg.on_event != NULL) {
+        lk->cfg.on_event(lk->cfg.event_ctx, &ev);
+    }
 }
 
-/* Matter OperationErrorEnum for an operation-error reason; -1 if none. */
+/* Matter OperationErrorEnum for an operation-error reason; -1 for the
+ * notes (RECOVERED, ...) that add detail to a failure already reported. */
 static int matter_op_error(uint8_t reason)
 {
     switch (reason) {
+    case LK_REASON_NONE: return 0; /* a denial with no detail: Unspecified */
     case LK_REASON_INVALID_CREDENTIAL: return 1;
     case LK_REASON_DISABLED_USER: return 2;
     case LK_REASON_RESTRICTED: return 3;
@@ -61,6 +67,16 @@ static int matter_alarm(uint8_t reason)
     }
 }
 
+static int is_alarm_reason(uint8_t r)
+{
+    return r >= LK_REASON_JAMMED && r < LK_REASON_COUNT_;
+}
+
+static int is_note_reason(uint8_t r)
+{
+    return r <= LK_REASON_STORE_FORMATTED;
+}
+
 int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out)
 {
     int code;
@@ -69,7 +85,8 @@ int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out)
         return LK_ERR_INVAL;
     }
     if (!lk_source_valid(ev->source) || ev->op >= LK_OP_COUNT_ ||
-        ev->reason >= LK_REASON_COUNT_) {
+        !(is_note_reason(ev->reason) || is_alarm_reason(ev->reason)) ||
+        (ev->op == LK_OP_ALARM) != is_alarm_reason(ev->reason)) {
         return LK_ERR_RANGE;
     }
     out->kind = LK_MATTER_NONE;
@@ -81,27 +98,19 @@ int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out)
     case LK_OP_LOCK:
     case LK_OP_UNLOCK:
     case LK_OP_DENIED:
+        /* A denial is a refused unlock: credentials are presented to open. */
         out->operation_type = (uint8_t)((ev->op == LK_OP_LOCK) ? 0u : 1u);
         if (ev->reason == LK_REASON_NONE && ev->op != LK_OP_DENIED) {
             out->kind = LK_MATTER_LOCK_OPERATION;
             return LK_OK;
         }
         code = matter_op_error(ev->reason);
-        if (code < 0) {
-            /* RECOVERED and the like are notes about a failure already
-             * reported; Matter has no event for them. */
-            if (ev->reason == LK_REASON_NONE || ev->reason >= LK_REASON_JAMMED) {
-                return LK_ERR_RANGE;
-            }
-            return LK_OK;
+        if (code >= 0) {
+            out->kind = LK_MATTER_OPERATION_ERROR;
+            out->code = (uint8_t)code;
         }
-        out->kind = LK_MATTER_OPERATION_ERROR;
-        out->code = (uint8_t)code;
         return LK_OK;
     case LK_OP_ALARM:
-        if (ev->reason < LK_REASON_JAMMED) {
-            return LK_ERR_RANGE;
-        }
         code = matter_alarm(ev->reason);
         if (code >= 0) {
             out->kind = LK_MATTER_ALARM;

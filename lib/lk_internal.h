@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "lockcore/lockcore.h"
+#include "lk_bytes.h"
 
 /* Marks an initialised instance ("LKC1"). */
 #define LK_MAGIC 0x4C4B4331u
@@ -26,6 +27,12 @@ struct lk_deadline {
 };
 void lk_deadline_want(struct lk_deadline *d, uint32_t at);
 
+/* Bytes of one audit entry before prog alignment. */
+#define LK_AUDIT_ENTRY_BYTES 24u
+
+/* LK_OK for an initialised instance, else LK_ERR_INVAL / LK_ERR_NOT_INIT. */
+int lk_check(const struct lk_lock *lk);
+
 /* 1 if v is a defined enum lk_source value. */
 int lk_source_valid(int v);
 
@@ -38,5 +45,38 @@ void lk_act_init(struct lk_lock *lk);
 int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source, uint16_t user,
                    uint16_t cred);
 void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl);
+
+/* flash.c: checked access to the port's storage. Offsets and lengths in
+ * bytes from the start of the region; errors as the port returned them
+ * (positive returns become LK_ERR_RANGE), LK_ERR_RANGE for a bad span. */
+int lk_flash_read(const struct lk_lock *lk, uint32_t off, uint8_t *buf, uint32_t len);
+int lk_flash_prog(const struct lk_lock *lk, uint32_t off, const uint8_t *buf, uint32_t len);
+int lk_flash_erase(const struct lk_lock *lk, uint32_t off, uint32_t len);
+int lk_flash_sync(const struct lk_lock *lk);
+/* 1 if the span reads all erase_value, 0 if not, or a negative error. */
+int lk_flash_erased(const struct lk_lock *lk, uint32_t off, uint32_t len);
+
+/* store.c: the record store (two A/B banks of append-only records). */
+#define LK_STORE_FOUND_FORMATTED 0x01u /* storage was blank and got formatted */
+#define LK_STORE_FOUND_RESET 0x02u     /* no valid bank: wiped and formatted */
+#define LK_STORE_FOUND_DAMAGED 0x04u   /* a record failed its check and was dropped */
+/* Compute the layout from the port geometry: LK_OK or LK_ERR_GEOMETRY. */
+int lk_store_layout(const struct lk_port *p, struct lk_store *st);
+/* Mount (format or repair as needed); *found gets LK_STORE_FOUND_* bits. */
+int lk_store_mount(struct lk_lock *lk, uint8_t *found);
+/* Latest value of key into buf (cap bytes), its length into *len.
+ * LK_ERR_NOENT if never written or deleted; LK_ERR_NOSPC if cap is short. */
+int lk_store_get(struct lk_lock *lk, uint16_t key, uint8_t *buf, uint8_t cap, uint8_t *len);
+/* Replace key's value atomically: after a power cut at any point the key
+ * holds the old or the new value. LK_ERR_RANGE if len > LK_STORE_VALUE_MAX,
+ * LK_ERR_NOSPC if the live records do not fit one bank. */
+int lk_store_set(struct lk_lock *lk, uint16_t key, const uint8_t *val, uint8_t len);
+/* Delete key (atomically, as lk_store_set). Deleting a missing key is OK. */
+int lk_store_del(struct lk_lock *lk, uint16_t key);
+
+/* audit.c: the audit ring that follows the two banks. */
+int lk_audit_mount(struct lk_lock *lk);
+/* Append ev with the next sequence number (*seq, may be NULL). */
+int lk_audit_append(struct lk_lock *lk, const struct lk_event *ev, uint32_t *seq);
 
 #endif /* LK_INTERNAL_H */

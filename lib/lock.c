@@ -29,7 +29,7 @@ static int check_port(const struct lk_port *p)
     }
     if (p->storage_size == 0u || p->erase_size == 0u || p->prog_size == 0u ||
         p->prog_size > p->erase_size || p->erase_size % p->prog_size != 0u ||
-        p->storage_size % p->erase_size != 0u || p->storage_size / p->erase_size < 2u) {
+        p->storage_size % p->erase_size != 0u) {
         return LK_ERR_GEOMETRY;
     }
     if ((p->sensors_fitted & ~known_sensors) != 0u) {
@@ -69,13 +69,20 @@ static int resolve_config(struct lk_config *out, const struct lk_config *in)
 
 int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_config *cfg)
 {
+    uint8_t found = 0;
     int rc;
 
-    if (lk == NULL || port == NULL) {
+    if (lk == NULL) {
         return LK_ERR_INVAL;
     }
     lk->magic = 0;
+    if (port == NULL) {
+        return LK_ERR_INVAL;
+    }
     rc = check_port(port);
+    if (rc == LK_OK) {
+        rc = lk_store_layout(port, &lk->store);
+    }
     if (rc == LK_OK) {
         rc = resolve_config(&lk->cfg, cfg);
     }
@@ -88,14 +95,33 @@ int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_conf
     lk->wall_trusted = 0;
     lk_act_init(lk);
     rc = port->motor_drive(port->ctx, LK_MOTOR_COAST);
+    if (rc == LK_OK) {
+        rc = lk_store_mount(lk, &found);
+    }
     if (rc != LK_OK) {
         return (rc < 0) ? rc : LK_ERR_RANGE;
     }
     lk->magic = LK_MAGIC;
+    if (found != 0u) {
+        uint32_t now = port->now_ms(port->ctx);
+
+        if (found & LK_STORE_FOUND_FORMATTED) {
+            lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_STORE_FORMATTED,
+                    LK_INDEX_NONE, LK_INDEX_NONE);
+        }
+        if (found & LK_STORE_FOUND_RESET) {
+            lk_emit(lk, now, LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_FACTORY_RESET,
+                    LK_INDEX_NONE, LK_INDEX_NONE);
+        }
+        if (found & LK_STORE_FOUND_DAMAGED) {
+            lk_emit(lk, now, LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_STORE_CORRUPT,
+                    LK_INDEX_NONE, LK_INDEX_NONE);
+        }
+    }
     return LK_OK;
 }
 
-static int check_lock(const struct lk_lock *lk)
+int lk_check(const struct lk_lock *lk)
 {
     if (lk == NULL) {
         return LK_ERR_INVAL;
@@ -117,7 +143,7 @@ int lk_poll(struct lk_lock *lk, uint32_t *next_ms)
 {
     struct lk_deadline dl = { 0, 0 };
     uint32_t now;
-    int rc = check_lock(lk);
+    int rc = lk_check(lk);
 
     if (rc != LK_OK) {
         return rc;
@@ -140,7 +166,7 @@ int lk_poll(struct lk_lock *lk, uint32_t *next_ms)
 
 static int request(struct lk_lock *lk, uint8_t target, int source, uint16_t user, uint16_t cred)
 {
-    int rc = check_lock(lk);
+    int rc = lk_check(lk);
 
     if (rc != LK_OK) {
         return rc;
@@ -163,14 +189,14 @@ int lk_request_lock(struct lk_lock *lk, int source, uint16_t user, uint16_t cred
 
 int lk_get_state(const struct lk_lock *lk)
 {
-    int rc = check_lock(lk);
+    int rc = lk_check(lk);
 
     return (rc != LK_OK) ? rc : (int)lk->act.state;
 }
 
 int lk_set_wall_time(struct lk_lock *lk, uint32_t unix_s)
 {
-    int rc = check_lock(lk);
+    int rc = lk_check(lk);
 
     if (rc != LK_OK) {
         return rc;
@@ -183,7 +209,7 @@ int lk_set_wall_time(struct lk_lock *lk, uint32_t unix_s)
 
 int lk_clear_wall_time(struct lk_lock *lk)
 {
-    int rc = check_lock(lk);
+    int rc = lk_check(lk);
 
     if (rc != LK_OK) {
         return rc;

@@ -62,6 +62,30 @@
 #define LK_MAX_AUTO_RELOCK_MS 86400000u
 #endif
 
+/* ---- Storage layout (see docs/storage-format.md) ---- */
+
+/* Smallest logical block, bytes: erase units smaller than this (EEPROM-like
+ * parts) are grouped into blocks of at least this size. */
+#ifndef LK_STORE_BLOCK_MIN
+#define LK_STORE_BLOCK_MIN 512u
+#endif
+
+/* Smallest record bank, bytes; two banks hold the records (A/B), rounded up
+ * to whole blocks. Everything after them is the audit ring (>= 2 blocks). */
+#ifndef LK_STORE_BANK_MIN
+#define LK_STORE_BANK_MIN 4096u
+#endif
+
+/* Largest record value, bytes (1..255). Sizes a stack buffer. */
+#ifndef LK_STORE_VALUE_MAX
+#define LK_STORE_VALUE_MAX 64u
+#endif
+
+/* Largest storage prog unit supported, bytes. Sizes a stack buffer. */
+#ifndef LK_STORE_PROG_MAX
+#define LK_STORE_PROG_MAX 32u
+#endif
+
 /* ---- Checks ---- */
 
 #if LK_DEFAULT_TRAVEL_MIN_MS >= LK_DEFAULT_TRAVEL_MAX_MS
@@ -81,6 +105,15 @@
 #endif
 #if LK_DEFAULT_STALL_MA < 50u || LK_DEFAULT_STALL_MA > 20000u
 #error "LK_DEFAULT_STALL_MA must be 50..20000"
+#endif
+#if LK_STORE_VALUE_MAX < 1u || LK_STORE_VALUE_MAX > 255u
+#error "LK_STORE_VALUE_MAX must be 1..255"
+#endif
+#if LK_STORE_PROG_MAX < 1u || LK_STORE_PROG_MAX > 256u
+#error "LK_STORE_PROG_MAX must be 1..256"
+#endif
+#if LK_STORE_BLOCK_MIN < 64u || LK_STORE_BANK_MIN < LK_STORE_BLOCK_MIN
+#error "LK_STORE_BLOCK_MIN must be >= 64 and LK_STORE_BANK_MIN >= LK_STORE_BLOCK_MIN"
 #endif
 #if LK_MAX_TRAVEL_MS > 600000u
 #error "LK_MAX_TRAVEL_MS must not exceed 600000 (10 min)"

@@ -10,6 +10,7 @@ enum lk_err {
     LK_OK = 0,
 
     /* errno-aligned */
+    LK_ERR_NOENT = -2,    /* no such record or log entry */
     LK_ERR_IO = -5,       /* the port reported a hardware/IO failure */
     LK_ERR_AGAIN = -11,   /* try again later */
     LK_ERR_BUSY = -16,    /* an operation is already in progress */

@@ -14,7 +14,7 @@ enum lk_op {
     LK_OP_NONE = 0,
     LK_OP_LOCK = 1,     /* bolt thrown (reason != NONE: the attempt failed) */
     LK_OP_UNLOCK = 2,   /* bolt retracted (reason != NONE: the attempt failed) */
-    LK_OP_DENIED = 3,   /* a request was refused before any movement */
+    LK_OP_DENIED = 3,   /* an unlock attempt (credential) was refused; no movement */
     LK_OP_ALARM = 4,    /* reason holds the alarm */
     LK_OP_STATE = 5,    /* lock state learned or changed without a stroke */
     LK_OP_COUNT_
@@ -56,6 +56,7 @@ enum lk_reason {
     LK_REASON_PORT_ERROR = 8,     /* a motor or sensor callback failed */
     LK_REASON_RECOVERED = 9,      /* jam: the reverse stroke reached the start */
     LK_REASON_NOT_RECOVERED = 10, /* jam: the reverse stroke failed too */
+    LK_REASON_STORE_FORMATTED = 11, /* blank storage was formatted (first boot) */
     /* alarms */
     LK_REASON_JAMMED = 32,
     LK_REASON_FACTORY_RESET = 33,
@@ -66,11 +67,13 @@ enum lk_reason {
     LK_REASON_DOOR_AJAR = 38,
     LK_REASON_FORCED_USER = 39,
     LK_REASON_KEY_WHILE_HEALTHY = 40,
+    LK_REASON_STORE_CORRUPT = 41, /* a stored record failed its check and was dropped */
     LK_REASON_COUNT_
 };
 
 /* lk_event.flags bits */
 #define LK_EVF_WALL_TRUSTED 0x01u /* wall_s is set from a trusted wall clock */
+#define LK_EVF_NOT_LOGGED 0x02u   /* the audit log could not store this event */
 
 /* Index value meaning "no user" / "no credential". */
 #define LK_INDEX_NONE 0xFFFFu
@@ -111,9 +114,13 @@ struct lk_matter_event {
 };
 
 /*
- * Map ev down to Matter's values. Returns LK_OK with out filled (kind may be
- * LK_MATTER_NONE for events Matter has no counterpart for), LK_ERR_INVAL for
- * NULL pointers, LK_ERR_RANGE when ev holds values outside the enums above.
+ * Map ev down to Matter's values. LOCK/UNLOCK without a reason become a
+ * LockOperation; with an operation-error reason, and DENIED always (as a
+ * refused Unlock), a LockOperationError; ALARM a DoorLockAlarm where Matter
+ * has the code. Returns LK_OK with out filled (kind LK_MATTER_NONE for
+ * events Matter has no counterpart for), LK_ERR_INVAL for NULL pointers,
+ * LK_ERR_RANGE when ev holds values outside the enums above or pairs an
+ * alarm reason with a non-alarm op (or the reverse).
  * Pure function: ISR-safe, never blocks.
  */
 int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out);

@@ -21,13 +21,14 @@
 
 /* Public lock state. */
 enum lk_state {
-    LK_STATE_UNKNOWN = 0,   /* bolt position not known (boot, mid-travel, sensor fault) */
+    LK_STATE_UNKNOWN = 0,   /* bolt not known to be at an end (boot, stopped or moved
+                               by hand mid-travel, sensor fault) */
     LK_STATE_LOCKED = 1,
     LK_STATE_UNLOCKING = 2, /* motor retracting the bolt */
     LK_STATE_UNLOCKED = 3,
     LK_STATE_LOCKING = 4,   /* motor extending the bolt */
     LK_STATE_JAMMED = 5     /* a stroke failed; cleared by the next good stroke or
-                               by the bolt reaching an end position */
+                               by the bolt being moved by hand to the other end */
 };
 
 /*
@@ -74,11 +75,30 @@ struct lk_actuate {
     uint8_t reverse_next;/* 1: after braking, start the recovery stroke */
     uint8_t bolt_end;    /* last end position seen, or LK_BOLT_BETWEEN */
     uint8_t relock_armed;
+    uint8_t from_end;    /* the running stroke started at the opposite end */
     uint8_t source;      /* enum lk_source of the requested operation */
     uint16_t user;
     uint16_t cred;
     uint32_t t_phase;    /* port time the current phase started, ms */
     uint32_t t_relock;   /* port time auto-relock is due, ms */
+};
+
+/* Persistent storage bookkeeping (private); see docs/storage-format.md. */
+struct lk_store {
+    uint32_t blk;         /* logical block, bytes (whole erase units) */
+    uint32_t bank;        /* one record bank, bytes (whole blocks) */
+    uint32_t gen;         /* generation of the active bank */
+    uint32_t head;        /* next free offset in the active bank */
+    uint32_t audit_seq;   /* sequence number the next audit entry gets */
+    uint16_t audit_blocks;
+    uint16_t audit_block; /* block the next entry goes to */
+    uint16_t audit_slot;  /* slot in that block */
+    uint16_t audit_slots; /* slots per block */
+    uint8_t hdr;          /* bank header size, bytes (prog-aligned) */
+    uint8_t slot;         /* audit slot size, bytes (prog-aligned) */
+    uint8_t active;       /* bank 0 or 1 */
+    uint8_t dirty;        /* the bank tail is not clean: compact before writing */
+    uint8_t audit_erase;  /* audit_block must be erased before its first entry */
 };
 
 /* The lock instance (private fields; see top of file). */
@@ -87,6 +107,7 @@ struct lk_lock {
     const struct lk_port *port;
     struct lk_config cfg; /* resolved: no zero defaults left */
     struct lk_actuate act;
+    struct lk_store store;
     uint32_t wall_base_s;  /* wall clock at wall_base_ms, UNIX s */
     uint32_t wall_base_ms; /* port time wall_base_s was taken, ms */
     uint8_t wall_trusted;
@@ -95,13 +116,22 @@ struct lk_lock {
 /*
  * Check port and cfg and initialise lk. cfg may be NULL for all defaults.
  * lk keeps a pointer to port (which must outlive it) and a copy of cfg.
- * Drives the motor to COAST so it is in a known state after a reset; reads
- * nothing else. The bolt is first read by the next lk_poll, so the state
- * starts as LK_STATE_UNKNOWN.
+ * Drives the motor to COAST so it is in a known state after a reset, then
+ * mounts the storage: blank storage is formatted (a STATE event with
+ * LK_REASON_STORE_FORMATTED); storage holding no valid lockcore data is
+ * wiped and formatted (an ALARM event with LK_REASON_FACTORY_RESET); a record
+ * that fails its check is dropped (an ALARM event with
+ * LK_REASON_STORE_CORRUPT). A power cut at any moment leaves storage that
+ * mounts. The bolt is first read by the next lk_poll, so the state starts as
+ * LK_STATE_UNKNOWN.
  * Errors: LK_ERR_INVAL (lk or port NULL), LK_ERR_PORT_ABI,
  * LK_ERR_PORT_MISSING (now_ms, storage_read/prog/erase, motor_drive or
- * sensor_read NULL), LK_ERR_GEOMETRY, LK_ERR_CONFIG, or the error
- * motor_drive returned. On error lk is left unusable (LK_ERR_NOT_INIT).
+ * sensor_read NULL), LK_ERR_GEOMETRY (see port.h and docs/storage-format.md
+ * for the minimum region), LK_ERR_CONFIG (a cfg field out of range, or
+ * port.sensors_fitted naming an unknown sensor), or the error motor_drive or
+ * a storage callback returned (positive returns become LK_ERR_RANGE). On
+ * error lk is left unusable (LK_ERR_NOT_INIT), even if it was initialised
+ * before.
  */
 int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_config *cfg);
 
@@ -111,8 +141,9 @@ int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_conf
  * passes and after any input interrupt; calling it early or often is
  * harmless. On LK_POLL_DEADLINE, *next_ms is the port time (ms, compare
  * with wrap-around) to call again; on LK_POLL_IDLE nothing is pending.
- * Port failures met while polling are handled here (motor stopped, an event
- * with LK_REASON_PORT_ERROR) rather than returned.
+ * Port failures met while polling are handled here rather than returned: an
+ * event with LK_REASON_PORT_ERROR, and a motor that must stop is braked
+ * (then coasted), retried every motion_poll_ms until the driver obeys.
  * Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT.
  */
 int lk_poll(struct lk_lock *lk, uint32_t *next_ms);
@@ -121,12 +152,14 @@ int lk_poll(struct lk_lock *lk, uint32_t *next_ms);
  * Ask for the bolt to be retracted (unlock) or extended (lock) on behalf of
  * source (enum lk_source), user and cred (indices or LK_INDEX_NONE), who
  * lockcore records in the resulting events. The credential decision is the
- * caller's. Starts the stroke and returns; lk_poll finishes it. Already in
- * the requested end position: LK_OK, no stroke, no event.
+ * caller's. Reads the bolt, starts the stroke and returns; lk_poll finishes
+ * it. Already in the requested end position: LK_OK and no stroke (a STATE
+ * event only if that settles an UNKNOWN or JAMMED state).
  * Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT, LK_ERR_RANGE (source not an
- * enum lk_source value), LK_ERR_BUSY (a stroke or jam recovery is running),
- * or the error motor_drive returned (an event with LK_REASON_PORT_ERROR
- * is emitted too).
+ * enum lk_source value, or the bolt sensor reported a level out of range),
+ * LK_ERR_BUSY (a stroke, its brake time or a jam recovery is running), or
+ * the error sensor_read or motor_drive returned (positive returns become
+ * LK_ERR_RANGE); port errors also emit an event with LK_REASON_PORT_ERROR.
  */
 int lk_request_unlock(struct lk_lock *lk, int source, uint16_t user, uint16_t cred);
 /* As lk_request_unlock, for extending the bolt. */

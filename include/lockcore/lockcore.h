@@ -2,6 +2,7 @@
 #ifndef LOCKCORE_H
 #define LOCKCORE_H
 
+#include "lockcore/audit.h"
 #include "lockcore/config.h"
 #include "lockcore/error.h"
 #include "lockcore/event.h"

@@ -108,8 +108,9 @@ struct lk_port {
 
     /* Geometry, bytes. storage_size is a whole number of erase units of
      * erase_size; erase_size is a whole number of prog units of prog_size;
-     * the region holds at least two erase units. lk_init checks this
-     * (LK_ERR_GEOMETRY). */
+     * prog_size <= LK_STORE_PROG_MAX; the region holds two record banks and
+     * two audit blocks (docs/storage-format.md: e.g. 16 KiB for 4 KiB
+     * erase units). lk_init checks this (LK_ERR_GEOMETRY). */
     uint32_t storage_size;
     uint32_t erase_size;
     uint32_t prog_size;

@@ -93,9 +93,19 @@ static int sim_motor(void *ctx, int cmd)
     if (s->fail_motor) {
         return LK_ERR_IO;
     }
-    /* The contract: never reverse without stopping first. */
+    /* The contract: never reverse without stopping first, and the bridge
+     * needs LK_SIM_MIN_REVERSE_MS stopped before driving the other way. */
     if (is_drive(cmd) && is_drive(s->motor_cmd) && cmd != s->motor_cmd) {
         s->violations++;
+    }
+    if (is_drive(cmd) && s->last_drive != 0 && cmd != s->last_drive &&
+        s->now - s->t_stopped < LK_SIM_MIN_REVERSE_MS) {
+        s->violations++;
+    }
+    if (is_drive(cmd)) {
+        s->last_drive = cmd;
+    } else if (is_drive(s->motor_cmd)) {
+        s->t_stopped = s->now;
     }
     if (cmd != s->motor_cmd) {
         s->motor_run_ms = 0;
@@ -242,7 +252,9 @@ int lk_sim_init(struct lk_sim *sim, const struct lk_sim_config *cfg)
         lk_sim_default_config(&def);
         cfg = &def;
     }
-    if (cfg->storage_size > LK_SIM_STORAGE_MAX || cfg->stroke_ms_6v == 0u) {
+    if (cfg->storage_size > LK_SIM_STORAGE_MAX || cfg->stroke_ms_6v == 0u ||
+        cfg->erase_size == 0u || cfg->prog_size == 0u || cfg->supply_mv > 60000u ||
+        cfg->bolt_start_ppm < 0 || cfg->bolt_start_ppm > LK_SIM_TRAVEL_FULL) {
         return LK_ERR_INVAL;
     }
     memset(sim, 0, sizeof *sim);
@@ -381,10 +393,15 @@ int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms)
     return rc;
 }
 
-void lk_sim_jam(struct lk_sim *sim, int dir, int32_t at_ppm)
+int lk_sim_jam(struct lk_sim *sim, int dir, int32_t at_ppm)
 {
+    if ((dir != LK_MOTOR_EXTEND && dir != LK_MOTOR_RETRACT) || at_ppm < 0 ||
+        at_ppm > LK_SIM_TRAVEL_FULL) {
+        return LK_ERR_INVAL;
+    }
     sim->jam_dir = dir;
     sim->jam_ppm = at_ppm;
+    return LK_OK;
 }
 
 void lk_sim_clear_jam(struct lk_sim *sim)

@@ -19,6 +19,8 @@
 #define LK_SIM_TRAVEL_FULL 1000000
 /* The end switches make this close to each end, ppm. */
 #define LK_SIM_SWITCH_BAND 20000
+/* The H-bridge must be stopped this long before driving the other way, ms. */
+#define LK_SIM_MIN_REVERSE_MS 20u
 
 struct lk_sim_config {
     uint32_t seed;           /* seeds entropy; 0 is allowed */
@@ -50,6 +52,8 @@ struct lk_sim {
     int motor_cmd;           /* enum lk_motor_cmd now applied */
     uint32_t motor_run_ms;   /* ms since the current drive command */
     uint32_t n_motor_cmds;
+    int last_drive;          /* last EXTEND/RETRACT commanded, 0 = none yet */
+    uint32_t t_stopped;      /* when the motor last stopped driving */
     int32_t bolt_ppm;
     int stalled;             /* driven into an end stop or a jam */
     int jam_dir;             /* LK_MOTOR_EXTEND/RETRACT that jams, 0 = none */
@@ -78,7 +82,8 @@ void lk_sim_default_config(struct lk_sim_config *c);
 
 /* Initialise sim from cfg (NULL = defaults): erased storage, bolt at its
  * start position, and sim->port filled in. Returns LK_OK or LK_ERR_INVAL
- * for an impossible config (storage larger than LK_SIM_STORAGE_MAX). */
+ * for an impossible config (storage larger than LK_SIM_STORAGE_MAX, zero
+ * erase or prog size, supply above 60 V, bolt start outside 0..1e6). */
 int lk_sim_init(struct lk_sim *sim, const struct lk_sim_config *cfg);
 
 /* Advance the clock and the physics by ms milliseconds, in 1 ms steps. */
@@ -91,8 +96,8 @@ void lk_sim_step(struct lk_sim *sim, uint32_t ms);
 int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms);
 
 /* Make strokes in direction dir (LK_MOTOR_EXTEND or LK_MOTOR_RETRACT) stop
- * at at_ppm until lk_sim_clear_jam. */
-void lk_sim_jam(struct lk_sim *sim, int dir, int32_t at_ppm);
+ * at at_ppm (0..1e6) until lk_sim_clear_jam. LK_OK or LK_ERR_INVAL. */
+int lk_sim_jam(struct lk_sim *sim, int dir, int32_t at_ppm);
 void lk_sim_clear_jam(struct lk_sim *sim);
 
 /* Move the bolt by hand to ppm (key, thumbturn, force). */

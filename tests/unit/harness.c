@@ -30,4 +30,7 @@ void fixture_start(struct fixture *f, const struct lk_sim_config *scfg)
     f->cfg.on_event = rec_event;
     f->cfg.event_ctx = &f->rec;
     cr_assert_eq(lk_init(&f->lk, &f->sim.port, &f->cfg), LK_OK);
+    /* first boot formats the blank store: tested in test_store.c */
+    cr_assert_eq(rec_find(&f->rec, LK_OP_STATE, LK_REASON_STORE_FORMATTED), 0);
+    f->rec.n = 0;
 }

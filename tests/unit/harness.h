@@ -25,7 +25,8 @@ void rec_event(void *ctx, const struct lk_event *ev);
 int rec_find(const struct rec *r, uint8_t op, uint8_t reason);
 
 /* Set up sim (scfg NULL = defaults) and lock (cfg fields as in f->cfg,
- * events into f->rec); asserts success. */
+ * events into f->rec, emptied after the first-boot format event); asserts
+ * success. */
 void fixture_start(struct fixture *f, const struct lk_sim_config *scfg);
 
 #endif

@@ -139,15 +139,24 @@ Test(actuate, request_for_the_current_position_does_nothing)
     expect_state(LK_STATE_LOCKED);
 }
 
-Test(actuate, new_stroke_allowed_while_braking_after_success)
+Test(actuate, no_reversal_before_the_brake_time)
 {
+    uint32_t t_done;
+
     start(NULL);
     cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
     while (lk_get_state(&f.lk) != LK_STATE_UNLOCKED) {
         run(1);
     }
+    t_done = f.sim.now;
     cr_assert_eq(f.sim.motor_cmd, LK_MOTOR_BRAKE);
+    cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_ERR_BUSY);
+    run(LK_DEFAULT_BRAKE_MS - 2);
+    cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_ERR_BUSY);
+    run(2);
+    cr_assert_eq(f.sim.motor_cmd, LK_MOTOR_COAST);
     cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    cr_assert_geq(f.sim.now - t_done, LK_DEFAULT_BRAKE_MS);
     run(1000);
     expect_state(LK_STATE_LOCKED);
     cr_assert_eq(f.sim.violations, 0, "reversed without a stop");
@@ -321,8 +330,15 @@ Test(actuate, hand_movement_is_reported_as_manual)
     f.rec.n = 0;
     lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL / 2);
     run(10);
-    expect_state(LK_STATE_LOCKED); /* mid-turn: not yet unlocked */
+    expect_state(LK_STATE_UNKNOWN); /* mid-turn: neither locked nor unlocked */
     cr_assert_eq(f.rec.n, 0);
+    lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL); /* turned back: nothing happened */
+    run(10);
+    expect_state(LK_STATE_LOCKED);
+    expect_event(0, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_NONE);
+    f.rec.n = 0;
+    lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL / 2);
+    run(10);
     lk_sim_move_bolt(&f.sim, 0);
     run(10);
     expect_state(LK_STATE_UNLOCKED);
@@ -332,4 +348,153 @@ Test(actuate, hand_movement_is_reported_as_manual)
     expect_state(LK_STATE_LOCKED);
     expect_event(1, LK_OP_LOCK, LK_SRC_MANUAL, LK_REASON_NONE);
     cr_assert_eq(f.rec.n, 2);
+}
+
+Test(actuate, busy_through_the_whole_jam_recovery)
+{
+    struct lk_sim_config c;
+    int busy_polls = 0;
+
+    lk_sim_default_config(&c);
+    c.bolt_start_ppm = 0;
+    start(&c);
+    cr_assert_eq(lk_sim_jam(&f.sim, LK_MOTOR_EXTEND, LK_SIM_TRAVEL_FULL / 2), LK_OK);
+    cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    while (lk_get_state(&f.lk) != LK_STATE_JAMMED) {
+        int rc = lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0);
+
+        cr_assert_eq(rc, LK_ERR_BUSY, "request accepted mid-recovery at %u", f.sim.now);
+        busy_polls++;
+        run(5);
+        cr_assert_lt(busy_polls, 1000, "never finished");
+    }
+    cr_assert_gt(busy_polls, 60, "recovery should span brake + reverse stroke");
+    cr_assert_eq(f.sim.violations, 0);
+}
+
+Test(actuate, jam_while_retracting_goes_back_out)
+{
+    start(NULL);
+    f.rec.n = 0;
+    cr_assert_eq(lk_sim_jam(&f.sim, LK_MOTOR_RETRACT, LK_SIM_TRAVEL_FULL / 3), LK_OK);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_RFID, 5, 6), LK_OK);
+    run(5000);
+    expect_state(LK_STATE_JAMMED);
+    expect_event(0, LK_OP_UNLOCK, LK_SRC_RFID, LK_REASON_STALL);
+    expect_event(1, LK_OP_STATE, LK_SRC_RFID, LK_REASON_RECOVERED);
+    expect_event(2, LK_OP_ALARM, LK_SRC_RFID, LK_REASON_JAMMED);
+    cr_assert_eq(lk_sim_bolt_level(&f.sim), LK_BOLT_EXTENDED, "door must stay locked");
+}
+
+Test(actuate, short_recovery_stroke_is_not_too_fast)
+{
+    struct lk_sim_config c;
+
+    lk_sim_default_config(&c);
+    c.bolt_start_ppm = 0;
+    start(&c);
+    f.rec.n = 0;
+    /* jams at 8 %: the way back is ~50 ms, well under travel_min_ms */
+    cr_assert_eq(lk_sim_jam(&f.sim, LK_MOTOR_EXTEND, LK_SIM_TRAVEL_FULL * 8 / 100), LK_OK);
+    cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    run(3000);
+    expect_event(1, LK_OP_STATE, LK_SRC_KEYPAD, LK_REASON_RECOVERED);
+}
+
+Test(actuate, stroke_from_mid_travel_is_not_too_fast)
+{
+    struct lk_sim_config c;
+
+    lk_sim_default_config(&c);
+    c.bolt_start_ppm = LK_SIM_TRAVEL_FULL * 9 / 10;
+    start(&c);
+    cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    run(1000);
+    expect_state(LK_STATE_LOCKED);
+    expect_event(0, LK_OP_LOCK, LK_SRC_KEYPAD, LK_REASON_NONE);
+}
+
+Test(actuate, jam_during_auto_relock_leaves_it_jammed_and_reported)
+{
+    f.cfg.auto_relock_ms = 1000;
+    start(NULL);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    run(1000);
+    expect_state(LK_STATE_UNLOCKED);
+    f.rec.n = 0;
+    cr_assert_eq(lk_sim_jam(&f.sim, LK_MOTOR_EXTEND, LK_SIM_TRAVEL_FULL / 2), LK_OK);
+    run(5000);
+    expect_state(LK_STATE_JAMMED);
+    expect_event(0, LK_OP_LOCK, LK_SRC_AUTO, LK_REASON_STALL);
+    expect_event(2, LK_OP_ALARM, LK_SRC_AUTO, LK_REASON_JAMMED);
+    cr_assert_eq(f.rec.n, 3, "no second automatic attempt");
+    run(60000);
+    cr_assert_eq(f.rec.n, 3);
+}
+
+Test(actuate, driver_that_will_not_stop_is_retried_until_it_does)
+{
+    uint32_t next;
+
+    start(NULL);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    run(300);
+    f.sim.fail_motor = 1; /* brake and coast both refused from now on */
+    run(1000);
+    cr_assert_eq(f.sim.motor_cmd, LK_MOTOR_RETRACT, "sim should still be driving");
+    cr_assert_eq(lk_poll(&f.lk, &next), LK_POLL_DEADLINE, "lockcore gave up on the stop");
+    cr_assert_leq(next - f.sim.now, LK_DEFAULT_MOTION_POLL_MS);
+    f.sim.fail_motor = 0;
+    run(LK_DEFAULT_MOTION_POLL_MS + 1);
+    cr_assert_neq(f.sim.motor_cmd, LK_MOTOR_RETRACT, "motor left driving");
+    run(200);
+    cr_assert_eq(f.sim.motor_cmd, LK_MOTOR_COAST);
+    cr_assert_eq(lk_poll(&f.lk, &next), LK_POLL_IDLE);
+    cr_assert_eq(f.sim.violations, 0);
+}
+
+Test(actuate, bare_port_without_optional_callbacks_or_event_sink)
+{
+    struct lk_sim_config c;
+    struct lk_port bare;
+
+    lk_sim_default_config(&c);
+    c.current_sense = 0;
+    cr_assert_eq(lk_sim_init(&f.sim, &c), LK_OK);
+    bare = f.sim.port;
+    bare.indicate = NULL;
+    bare.entropy = NULL;
+    bare.power_read = NULL;
+    bare.storage_sync = NULL;
+    cr_assert_eq(lk_init(&f.lk, &bare, NULL), LK_OK);
+    cr_assert_eq(lk_sim_run(&f.sim, &f.lk, 10), LK_OK);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    cr_assert_eq(lk_sim_run(&f.sim, &f.lk, 1000), LK_OK);
+    expect_state(LK_STATE_UNLOCKED);
+    cr_assert_eq(lk_sim_jam(&f.sim, LK_MOTOR_EXTEND, LK_SIM_TRAVEL_FULL / 2), LK_OK);
+    cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    cr_assert_eq(lk_sim_run(&f.sim, &f.lk, 5000), LK_OK);
+    expect_state(LK_STATE_JAMMED);
+    cr_assert_eq(f.sim.n_indications, 0);
+    cr_assert_eq(f.sim.violations, 0);
+}
+
+static int positive_motor_cmds;
+static int positive_after_init(void *ctx, int cmd)
+{
+    (void)ctx;
+    (void)cmd;
+    return (positive_motor_cmds++ == 0) ? LK_OK : 4;
+}
+
+Test(actuate, positive_motor_return_is_a_range_error)
+{
+    struct lk_port p;
+
+    cr_assert_eq(lk_sim_init(&f.sim, NULL), LK_OK);
+    p = f.sim.port;
+    p.motor_drive = positive_after_init;
+    positive_motor_cmds = 0;
+    cr_assert_eq(lk_init(&f.lk, &p, NULL), LK_OK);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_ERR_RANGE);
 }

@@ -130,6 +130,26 @@ Test(event, malformed_events_refused)
     cr_assert_eq(lk_event_to_matter(&e, &m), LK_ERR_RANGE);
     e = ev(LK_OP_LOCK, LK_SRC_KEYPAD, LK_REASON_JAMMED); /* alarm as an op error */
     cr_assert_eq(lk_event_to_matter(&e, &m), LK_ERR_RANGE);
-    e = ev(LK_OP_DENIED, LK_SRC_KEYPAD, LK_REASON_NONE); /* denial without a reason */
+    e = ev(LK_OP_LOCK, LK_SRC_KEYPAD, 12); /* a gap in enum lk_reason */
     cr_assert_eq(lk_event_to_matter(&e, &m), LK_ERR_RANGE);
+    e = ev(LK_OP_LOCK, LK_SRC_KEYPAD, 31);
+    cr_assert_eq(lk_event_to_matter(&e, &m), LK_ERR_RANGE);
+}
+
+Test(event, denial_without_detail_is_unspecified)
+{
+    struct lk_matter_event m = map_ok(ev(LK_OP_DENIED, LK_SRC_KEYPAD, LK_REASON_NONE));
+
+    cr_assert_eq(m.kind, LK_MATTER_OPERATION_ERROR);
+    cr_assert_eq(m.operation_type, 1);
+    cr_assert_eq(m.code, 0);
+}
+
+Test(event, storage_events)
+{
+    cr_assert_eq(map_ok(ev(LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_STORE_FORMATTED)).kind,
+                 LK_MATTER_NONE);
+    cr_assert_eq(map_ok(ev(LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_STORE_CORRUPT)).kind,
+                 LK_MATTER_NONE);
+    cr_assert_eq(map_ok(ev(LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_FACTORY_RESET)).code, 1);
 }

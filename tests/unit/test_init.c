@@ -28,6 +28,7 @@ static void expect_refused(const struct lk_port *p, const struct lk_config *c, i
 Test(init, accepts_the_sim_port_with_defaults)
 {
     cr_assert_eq(lk_init(&lk, &sim.port, NULL), LK_OK);
+    cr_assert_eq(sim.violations, 0);
     cr_assert_eq(lk_get_state(&lk), LK_STATE_UNKNOWN);
     cr_assert_eq(sim.motor_cmd, LK_MOTOR_COAST);
     cr_assert_eq(sim.n_motor_cmds, 1, "init puts the motor in a known state");
@@ -39,6 +40,50 @@ Test(init, null_arguments)
 {
     cr_assert_eq(lk_init(NULL, &sim.port, NULL), LK_ERR_INVAL);
     expect_refused(NULL, NULL, LK_ERR_INVAL);
+}
+
+Test(init, failed_reinit_leaves_a_working_instance_unusable)
+{
+    struct lk_port p = sim.port;
+
+    cr_assert_eq(lk_init(&lk, &sim.port, NULL), LK_OK);
+    cr_assert_eq(lk_get_state(&lk), LK_STATE_UNKNOWN);
+    expect_refused(NULL, NULL, LK_ERR_INVAL);
+    cr_assert_eq(lk_init(&lk, &sim.port, NULL), LK_OK);
+    p.motor_drive = NULL;
+    expect_refused(&p, NULL, LK_ERR_PORT_MISSING);
+}
+
+static int positive_motor(void *ctx, int cmd)
+{
+    (void)ctx;
+    (void)cmd;
+    return 3;
+}
+
+Test(init, positive_port_return_is_range_error)
+{
+    struct lk_port p = sim.port;
+
+    p.motor_drive = positive_motor;
+    expect_refused(&p, NULL, LK_ERR_RANGE);
+}
+
+static int failing_read(void *ctx, uint32_t off, void *buf, uint32_t len)
+{
+    (void)ctx;
+    (void)off;
+    (void)buf;
+    (void)len;
+    return LK_ERR_IO;
+}
+
+Test(init, storage_read_error_is_passed_up)
+{
+    struct lk_port p = sim.port;
+
+    p.storage_read = failing_read;
+    expect_refused(&p, NULL, LK_ERR_IO);
 }
 
 Test(init, abi_mismatch)
@@ -84,30 +129,46 @@ static void geometry(uint32_t size, uint32_t erase, uint32_t prog, int want)
     p.storage_size = size;
     p.erase_size = erase;
     p.prog_size = prog;
-    if (want == LK_OK) {
-        cr_assert_eq(lk_init(&lk, &p, NULL), LK_OK, "%u/%u/%u refused", size, erase, prog);
-    } else {
-        expect_refused(&p, NULL, want);
-    }
+    expect_refused(&p, NULL, want);
 }
 
 Test(init, impossible_geometry)
 {
     geometry(0, 4096, 1, LK_ERR_GEOMETRY);
-    geometry(8192, 0, 1, LK_ERR_GEOMETRY);
-    geometry(8192, 4096, 0, LK_ERR_GEOMETRY);
-    geometry(8192, 4096, 8192, LK_ERR_GEOMETRY);  /* prog larger than erase */
-    geometry(8192, 4096, 3, LK_ERR_GEOMETRY);     /* erase not a multiple of prog */
-    geometry(10000, 4096, 1, LK_ERR_GEOMETRY);    /* size not a multiple of erase */
-    geometry(4096, 4096, 1, LK_ERR_GEOMETRY);     /* one unit: nowhere to copy to */
-    geometry(UINT32_MAX, 1, 1, LK_OK);            /* extreme but consistent */
+    geometry(16384, 0, 1, LK_ERR_GEOMETRY);
+    geometry(16384, 4096, 0, LK_ERR_GEOMETRY);
+    geometry(16384, 4096, 8192, LK_ERR_GEOMETRY); /* prog larger than erase */
+    geometry(16384, 4096, 3, LK_ERR_GEOMETRY);    /* erase not a multiple of prog */
+    geometry(20000, 4096, 1, LK_ERR_GEOMETRY);    /* size not a multiple of erase */
+    geometry(12288, 4096, 1, LK_ERR_GEOMETRY);    /* no room for 2 banks + 2 audit blocks */
+    geometry(8704, 1, 1, LK_ERR_GEOMETRY);        /* EEPROM: one audit block short */
+    geometry(16384, 4096, LK_STORE_PROG_MAX * 2u, LK_ERR_GEOMETRY); /* prog unit too big */
+}
+
+static void vendor_geometry(uint32_t size, uint32_t erase, uint32_t prog, uint8_t erased)
+{
+    struct lk_sim_config c;
+
+    lk_sim_default_config(&c);
+    c.storage_size = size;
+    c.erase_size = erase;
+    c.prog_size = prog;
+    c.erase_value = erased;
+    cr_assert_eq(lk_sim_init(&sim, &c), LK_OK);
+    cr_assert_eq(lk_init(&lk, &sim.port, NULL), LK_OK, "%u/%u/%u/%02x refused", size, erase,
+                 prog, erased);
+    cr_assert_eq(sim.violations, 0);
 }
 
 Test(init, vendor_geometries_accepted)
 {
-    geometry(16384, 4096, 1, LK_OK); /* NOR */
-    geometry(8192, 2048, 8, LK_OK);  /* MCU internal flash */
-    geometry(1024, 1, 1, LK_OK);     /* EEPROM-like */
+    vendor_geometry(16384, 4096, 1, 0xFF); /* NOR */
+    vendor_geometry(12288, 2048, 8, 0xFF); /* MCU internal flash */
+    vendor_geometry(10240, 1, 1, 0xFF);    /* EEPROM-like */
+    vendor_geometry(16384, 4096, 1, 0x00);
+    vendor_geometry(12288, 2048, 8, 0x00);
+    vendor_geometry(10240, 1, 1, 0x00);
+    vendor_geometry(65536, 4096, 32, 0xFF); /* largest prog unit, bigger region */
 }
 
 Test(init, unknown_sensor_bits)

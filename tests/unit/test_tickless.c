@@ -191,3 +191,24 @@ Test(tickless, wall_clock_stamps_and_rebase_deadline)
     cr_assert_eq(f.rec.ev[2].flags & LK_EVF_WALL_TRUSTED, 0);
     cr_assert_eq(f.rec.ev[2].wall_s, 0);
 }
+
+Test(tickless, wall_clock_survives_the_port_clock_wrap)
+{
+    struct lk_sim_config c;
+
+    lk_sim_default_config(&c);
+    c.start_ms = 0xFFFFFFFFu - 5000u;
+    fixture_start(&f, &c);
+    run(1);
+    cr_assert_eq(lk_set_wall_time(&f.lk, 1800000000u), LK_OK);
+    /* 60 days: the 32-bit ms clock wraps once (and a bit) */
+    for (int day = 0; day < 60; day++) {
+        run(86400u * 1000u);
+    }
+    cr_assert_lt(f.sim.now, 0xFFFFFFFFu - 5000u, "clock did not wrap");
+    f.rec.n = 0;
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    run(1000);
+    cr_assert_eq(f.rec.n, 1);
+    cr_assert_eq(f.rec.ev[0].wall_s, 1800000000u + 60u * 86400u, "wall_s %u", f.rec.ev[0].wall_s);
+}

@@ -1,0 +1,31 @@
+/*
+ * The audit log: every event lockcore emits is also appended to a
+ * persistent ring in storage, newest overwriting oldest, each entry with a
+ * sequence number that never repeats or goes back, across power cuts and
+ * reboots. Apps page through it by sequence number.
+ */
+#ifndef LOCKCORE_AUDIT_H
+#define LOCKCORE_AUDIT_H
+
+#include <stdint.h>
+
+#include "lockcore/event.h"
+#include "lockcore/lock.h"
+
+/*
+ * Sequence numbers of the oldest and newest entries held. Entries between
+ * them may be missing only where a power cut tore an entry while it was
+ * being written (that event was never reported to the app either).
+ * Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT, LK_ERR_NOENT (log empty),
+ * or a storage read error. Reads storage; never writes.
+ */
+int lk_audit_bounds(struct lk_lock *lk, uint32_t *oldest, uint32_t *newest);
+
+/*
+ * Copy the entry with sequence number seq into *ev.
+ * Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT, LK_ERR_NOENT (overwritten,
+ * not written yet, or torn), or a storage read error. Reads storage only.
+ */
+int lk_audit_read(struct lk_lock *lk, uint32_t seq, struct lk_event *ev);
+
+#endif /* LOCKCORE_AUDIT_H */
