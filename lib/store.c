@@ -335,8 +335,10 @@ static int damage_at(const struct lk_lock *lk, uint8_t bank, uint32_t pos)
     if (rc != LK_OK) {
         return rc;
     }
-    if ((h[3] == KIND_VALUE || h[3] == KIND_DELETE) && h[2] <= LK_STORE_VALUE_MAX &&
-        pos + REC_HDR_BYTES + h[2] <= st->bank) {
+    if ((h[3] == KIND_VALUE || h[3] == KIND_DELETE) && h[2] <= LK_STORE_VALUE_MAX) {
+        if (pos + REC_HDR_BYTES + h[2] > st->bank) {
+            return 1; /* runs past the bank end: lockcore never writes that */
+        }
         rc = lk_flash_read(lk, base + pos + REC_HDR_BYTES + h[2] - 1u, &last, 1);
         if (rc != LK_OK) {
             return rc;

@@ -42,6 +42,55 @@ static int sim_read(void *ctx, uint32_t off, void *buf, uint32_t len)
     return LK_OK;
 }
 
+/* Called at the start of every write that passed its checks: either
+ * counts it towards the armed cut, or performs the cut (never returns). */
+static void cut_point(struct lk_sim *s, uint32_t off, const uint8_t *src, uint32_t len,
+                      int is_erase)
+{
+    uint32_t k;
+    uint32_t i;
+
+    if (!s->cut_armed) {
+        return;
+    }
+    if (s->cut_after > 0u) {
+        s->cut_after--;
+        return;
+    }
+    s->cut_armed = 0;
+    s->n_cuts++;
+    if (s->cut_torn) {
+        if (is_erase) {
+            memset(&s->storage[off], s->cfg.erase_value, len / 2u);
+            for (i = len / 2u; i < len; i++) {
+                s->storage[off + i] = (uint8_t)(next_rand(s) >> 24);
+            }
+        } else {
+            k = (len > 1u) ? next_rand(s) % len : 0u;
+            memcpy(&s->storage[off], src, k);
+        }
+    }
+    longjmp(*s->cut_jmp, 1);
+}
+
+void lk_sim_arm_cut(struct lk_sim *sim, uint32_t after, int torn, jmp_buf *where)
+{
+    sim->cut_jmp = where;
+    sim->cut_after = after;
+    sim->cut_torn = torn;
+    sim->cut_armed = 1;
+}
+
+void lk_sim_disarm_cut(struct lk_sim *sim)
+{
+    sim->cut_armed = 0;
+}
+
+uint32_t lk_sim_writes(const struct lk_sim *sim)
+{
+    return sim->n_prog + sim->n_erase;
+}
+
 static int sim_prog(void *ctx, uint32_t off, const void *buf, uint32_t len)
 {
     struct lk_sim *s = sim_of(ctx);
@@ -59,6 +108,10 @@ static int sim_prog(void *ctx, uint32_t off, const void *buf, uint32_t len)
             return LK_ERR_INVAL;
         }
     }
+    if (s->fail_storage) {
+        return LK_ERR_IO;
+    }
+    cut_point(s, off, src, len, 0);
     memcpy(&s->storage[off], src, len);
     s->n_prog++;
     return LK_OK;
@@ -72,7 +125,12 @@ static int sim_erase(void *ctx, uint32_t off)
         s->violations++;
         return LK_ERR_INVAL;
     }
+    if (s->fail_storage) {
+        return LK_ERR_IO;
+    }
+    cut_point(s, off, NULL, s->cfg.erase_size, 1);
     memset(&s->storage[off], s->cfg.erase_value, s->cfg.erase_size);
+    s->unit_erases[off / s->cfg.erase_size]++;
     s->n_erase++;
     return LK_OK;
 }

@@ -8,6 +8,7 @@
 #ifndef LK_SIM_H
 #define LK_SIM_H
 
+#include <setjmp.h>
 #include <stdint.h>
 
 #include "lockcore/lockcore.h"
@@ -48,6 +49,14 @@ struct lk_sim {
     uint8_t storage[LK_SIM_STORAGE_MAX];
     uint32_t n_read, n_prog, n_erase;
     uint32_t violations;     /* contract breaches seen by the sim (must stay 0) */
+    uint32_t unit_erases[LK_SIM_STORAGE_MAX]; /* erase count per erase unit (wear) */
+
+    /* Power-cut injection (see lk_sim_arm_cut). */
+    jmp_buf *cut_jmp;        /* where a cut longjmps to */
+    int cut_armed;
+    uint32_t cut_after;      /* completed writes still allowed before the cut */
+    int cut_torn;            /* 1: the cut operation partly lands */
+    uint32_t n_cuts;
 
     int motor_cmd;           /* enum lk_motor_cmd now applied */
     uint32_t motor_run_ms;   /* ms since the current drive command */
@@ -63,6 +72,7 @@ struct lk_sim {
     int bolt_force;          /* >= 0: the bolt sensor reports this instead */
     int fail_motor;          /* 1: motor_drive returns LK_ERR_IO */
     int fail_sensor;         /* 1: sensor_read returns LK_ERR_IO */
+    int fail_storage;        /* 1: storage prog and erase return LK_ERR_IO */
 
     int last_indication;     /* enum lk_indication, -1 = none yet */
     uint32_t n_indications;
@@ -99,6 +109,18 @@ int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms);
  * at at_ppm (0..1e6) until lk_sim_clear_jam. LK_OK or LK_ERR_INVAL. */
 int lk_sim_jam(struct lk_sim *sim, int dir, int32_t at_ppm);
 void lk_sim_clear_jam(struct lk_sim *sim);
+
+/* Cut power after `after` more completed storage writes (prog or erase):
+ * the next write then does not complete and the sim longjmps to *where
+ * (which the caller set with setjmp) instead of returning. With torn = 1 the
+ * cut write partly lands: a prog writes only its first k bytes (k from the
+ * seed, 0 <= k < len); an erase erases the first half of the unit and leaves
+ * the rest as random garbage. The cut disarms itself. */
+void lk_sim_arm_cut(struct lk_sim *sim, uint32_t after, int torn, jmp_buf *where);
+/* Disarm a cut that has not happened. */
+void lk_sim_disarm_cut(struct lk_sim *sim);
+/* Completed storage writes (prog + erase) so far. */
+uint32_t lk_sim_writes(const struct lk_sim *sim);
 
 /* Move the bolt by hand to ppm (key, thumbturn, force). */
 void lk_sim_move_bolt(struct lk_sim *sim, int32_t ppm);
