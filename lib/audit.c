@@ -88,7 +88,9 @@ int lk_audit_mount(struct lk_lock *lk)
             }
         }
     }
-    st->audit_seq = max + 1u;
+    /* 0 marks "no entry"; a log that reached the last number (only a
+     * crafted image can) refuses further entries rather than wrap. */
+    st->audit_seq = (max == UINT32_MAX) ? 0u : max + 1u;
     st->audit_erase = 0;
     if (st->audit_slot >= st->audit_slots) {
         st->audit_block = (uint16_t)((st->audit_block + 1u) % st->audit_blocks);
@@ -111,6 +113,9 @@ int lk_audit_append(struct lk_lock *lk, const struct lk_event *ev, uint32_t *seq
     uint32_t tries;
     int rc;
 
+    if (st->audit_seq == 0u) {
+        return LK_ERR_NOSPC;
+    }
     /* Bounded: at worst every slot of the current and the next block is
      * skipped as not erased (torn writes), then the next block is erased. */
     for (tries = 0; tries <= 2u * (uint32_t)st->audit_slots; tries++) {
@@ -147,7 +152,7 @@ int lk_audit_append(struct lk_lock *lk, const struct lk_event *ev, uint32_t *seq
         if (seq != NULL) {
             *seq = st->audit_seq;
         }
-        st->audit_seq++;
+        st->audit_seq = (st->audit_seq == UINT32_MAX) ? 0u : st->audit_seq + 1u;
         return LK_OK;
     }
     return LK_ERR_IO;

@@ -382,7 +382,9 @@ int lk_store_mount(struct lk_lock *lk, uint8_t *found)
         }
         rc = bank_start(lk, 0, 1);
     } else {
-        st->active = (uint8_t)((ok0 && (!ok1 || gen0 >= gen1)) ? 0u : 1u);
+        /* Wrap-safe: the two generations differ by one in normal use, so
+         * "newer" survives the u32 wrap, even one forced by a crafted image. */
+        st->active = (uint8_t)((ok0 && (!ok1 || (int32_t)(gen0 - gen1) >= 0)) ? 0u : 1u);
         st->gen = (st->active == 0u) ? gen0 : gen1;
         st->head = st->hdr;
         st->dirty = 0;

@@ -133,3 +133,29 @@ Test(audit, write_failure_marks_the_event_not_logged)
     cr_assert_eq(lk_sim_run(&f.sim, &f.lk, 1000), LK_OK);
     cr_assert_eq(f.rec.ev[1].flags & LK_EVF_NOT_LOGGED, 0);
 }
+
+/* A crafted entry holding the last sequence number: lockcore refuses to
+ * wrap the sequence (it would repeat numbers), keeps running, and marks
+ * its events as not logged. */
+Test(audit, crafted_last_sequence_number_does_not_wrap)
+{
+    static const uint8_t magic[4] = { 'L', 'K', 'A', 1 };
+    uint8_t *slot;
+    uint32_t lo;
+    uint32_t hi;
+
+    fixture_start(&f, NULL);
+    slot = f.sim.storage + 2u * f.lk.store.bank + f.lk.store.audit_slot * f.lk.store.slot;
+    memset(slot, 0, 20);
+    slot[0] = LK_OP_STATE;
+    lk_put32(slot + 16, UINT32_MAX);
+    lk_put32(slot + 20, lk_crc32(lk_crc32(0, magic, 4), slot, 20));
+    reboot();
+    cr_assert_eq(lk_audit_bounds(&f.lk, &lo, &hi), LK_OK);
+    cr_assert_eq(hi, UINT32_MAX);
+    cr_assert_eq(lk_sim_run(&f.sim, &f.lk, 10), LK_OK);
+    cr_assert_eq(f.rec.n, 1, "the lock still reports its state");
+    cr_assert_eq(f.rec.ev[0].flags & LK_EVF_NOT_LOGGED, LK_EVF_NOT_LOGGED);
+    cr_assert_eq(lk_audit_bounds(&f.lk, &lo, &hi), LK_OK);
+    cr_assert_eq(hi, UINT32_MAX);
+}
