@@ -146,14 +146,12 @@ int lk_audit_append(struct lk_lock *lk, const struct lk_event *ev, uint32_t *seq
             rc = lk_flash_sync(lk);
         }
         st->audit_slot++;
-        if (rc != LK_OK) {
-            return rc;
-        }
-        if (seq != NULL) {
+        if (rc == LK_OK && seq != NULL) {
             *seq = st->audit_seq;
         }
+        /* Used up even on failure: a failed prog may still have landed. */
         st->audit_seq = (st->audit_seq == UINT32_MAX) ? 0u : st->audit_seq + 1u;
-        return LK_OK;
+        return rc;
     }
     return LK_ERR_IO;
 }

@@ -8,7 +8,7 @@
 #include "lk_internal.h"
 
 #define FORMAT_VERSION 1u
-#define BANK_HDR_BYTES 16u
+#define BANK_HDR_BYTES 20u
 #define REC_HDR_BYTES 8u
 #define KIND_VALUE 0x5Au  /* neither 0x00 nor 0xFF: never an erased byte */
 #define KIND_DELETE 0xA5u
@@ -32,7 +32,8 @@ int lk_store_layout(const struct lk_port *p, struct lk_store *st)
     uint32_t blk;
     uint32_t bank;
 
-    if (p->prog_size > LK_STORE_PROG_MAX) {
+    /* Checked before rounding so nothing below can overflow. */
+    if (p->prog_size > LK_STORE_PROG_MAX || p->erase_size > p->storage_size / 4u) {
         return LK_ERR_GEOMETRY;
     }
     blk = round_up(LK_STORE_BLOCK_MIN, p->erase_size);
@@ -123,7 +124,10 @@ static void hdr_build(const struct lk_lock *lk, uint8_t *h, uint32_t gen)
     h[3] = FORMAT_VERSION;
     lk_put32(h + 4, gen);
     lk_put32(h + 8, lk->store.bank);
-    lk_put32(h + 12, lk_crc32(0, h, 12));
+    lk_put16(h + 12, (uint16_t)lk->port->prog_size);
+    h[14] = lk->port->erase_value;
+    h[15] = 0;
+    lk_put32(h + 16, lk_crc32(0, h, 16));
 }
 
 /* 1 and *gen if bank holds a valid header, 0 if not, negative on error. */
@@ -136,7 +140,8 @@ static int hdr_read(const struct lk_lock *lk, uint8_t bank, uint32_t *gen)
         return rc;
     }
     if (h[0] != 'L' || h[1] != 'K' || h[2] != 'R' || h[3] != FORMAT_VERSION ||
-        lk_get32(h + 8) != lk->store.bank || lk_crc32(0, h, 12) != lk_get32(h + 12)) {
+        lk_get32(h + 8) != lk->store.bank || lk_get16(h + 12) != lk->port->prog_size ||
+        h[14] != lk->port->erase_value || lk_crc32(0, h, 16) != lk_get32(h + 16)) {
         return 0;
     }
     *gen = lk_get32(h + 4);
@@ -158,6 +163,9 @@ static int bank_start(struct lk_lock *lk, uint8_t bank, uint32_t gen)
 {
     int rc = lk_flash_erase(lk, bank_off(lk, bank), lk->store.bank);
 
+    if (rc == LK_OK) {
+        rc = lk_flash_sync(lk);
+    }
     if (rc == LK_OK) {
         rc = hdr_write(lk, bank, gen);
     }
@@ -216,6 +224,11 @@ static int compact(struct lk_lock *lk)
         }
         pos += r.size;
     }
+    /* Everything copied must be durable before the header that makes the
+     * bank the live one. */
+    if (rc == LK_OK) {
+        rc = lk_flash_sync(lk);
+    }
     if (rc == LK_OK) {
         rc = hdr_write(lk, dst, st->gen + 1u);
     }
@@ -235,6 +248,15 @@ static int append(struct lk_lock *lk, uint16_t key, uint8_t kind, const uint8_t 
     uint32_t size = round_up(REC_HDR_BYTES + len, lk->port->prog_size);
     int rc;
 
+    /* Never program over bytes that are not erased (stray data past the
+     * log, or what a failed write left): compact to a fresh bank instead. */
+    if (!st->dirty && st->head + size <= st->bank) {
+        rc = lk_flash_erased(lk, bank_off(lk, st->active) + st->head, size);
+        if (rc < 0) {
+            return rc;
+        }
+        st->dirty = (rc == 0);
+    }
     if (st->dirty || st->head + size > st->bank) {
         rc = compact(lk);
         if (rc != LK_OK) {
@@ -413,6 +435,9 @@ int lk_store_mount(struct lk_lock *lk, uint8_t *found)
     }
     if (rc == LK_OK) {
         rc = lk_audit_mount(lk);
+    }
+    if (rc == LK_OK && st->audit_seq == 0u) {
+        *found |= LK_STORE_FOUND_DAMAGED; /* sequence exhausted: a crafted log */
     }
     return rc;
 }

@@ -117,17 +117,24 @@ struct lk_port {
     /* Byte value an erased unit reads back as (0xFF for NOR, often 0x00). */
     uint8_t erase_value;
 
+    /* Storage callbacks are called only from lockcore entry points, never
+     * need to be ISR-safe, and may block for the operation's own time. */
+
     /* Read len bytes at byte offset off of the region into buf. Any
-     * alignment; off + len <= storage_size. May block for the transfer. */
+     * alignment; off + len <= storage_size. */
     int (*storage_read)(void *ctx, uint32_t off, void *buf, uint32_t len);
     /* Program len bytes at off. off and len are multiples of prog_size and
-     * the bytes were erased before. Returns once the data is durable or an
-     * error. May block for the write time. */
+     * every byte reads erase_value before. Returns when the bytes are written
+     * to the part, or to a write cache that storage_sync flushes. A failure
+     * may leave any of the bytes written. */
     int (*storage_prog)(void *ctx, uint32_t off, const void *buf, uint32_t len);
     /* Erase the erase unit starting at off (a multiple of erase_size) so it
-     * reads erase_value. May block for the erase time. */
+     * reads erase_value. */
     int (*storage_erase)(void *ctx, uint32_t off);
-    /* Optional: flush any write cache. NULL if prog is already durable. */
+    /* Optional: make every earlier prog and erase durable (flush a write
+     * cache) before returning. lockcore calls it after each record and audit
+     * entry and before writing a bank header, so order on the part follows
+     * order of calls. NULL when prog and erase are durable on return. */
     int (*storage_sync)(void *ctx);
 
     /* ---- motor (required) ---- */
@@ -137,7 +144,10 @@ struct lk_port {
      * between. Never blocks. */
     int (*motor_drive)(void *ctx, int cmd);
     /* Optional: motor current now, mA (0..65535). Used for stall detection;
-     * NULL means the core relies on end switches and the travel window. */
+     * NULL means the core relies on end switches and the travel window. An
+     * error or a value above 65535 counts as "no reading" for that poll (the
+     * travel window still bounds the stroke). Never blocks beyond one ADC
+     * conversion; not called from ISRs. */
     int (*motor_current_ma)(void *ctx, uint32_t *ma);
 
     /* ---- sensors (required: bolt position) ---- */

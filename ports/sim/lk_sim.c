@@ -108,11 +108,14 @@ static int sim_prog(void *ctx, uint32_t off, const void *buf, uint32_t len)
             return LK_ERR_INVAL;
         }
     }
-    if (s->fail_storage) {
+    if (s->fail_storage == 1) {
         return LK_ERR_IO;
     }
     cut_point(s, off, src, len, 0);
     memcpy(&s->storage[off], src, len);
+    if (s->fail_storage == 2) {
+        return LK_ERR_IO; /* written, yet reported as failed */
+    }
     s->n_prog++;
     return LK_OK;
 }
@@ -125,7 +128,7 @@ static int sim_erase(void *ctx, uint32_t off)
         s->violations++;
         return LK_ERR_INVAL;
     }
-    if (s->fail_storage) {
+    if (s->fail_storage == 1) {
         return LK_ERR_IO;
     }
     cut_point(s, off, NULL, s->cfg.erase_size, 1);

@@ -72,7 +72,8 @@ struct lk_sim {
     int bolt_force;          /* >= 0: the bolt sensor reports this instead */
     int fail_motor;          /* 1: motor_drive returns LK_ERR_IO */
     int fail_sensor;         /* 1: sensor_read returns LK_ERR_IO */
-    int fail_storage;        /* 1: storage prog and erase return LK_ERR_IO */
+    int fail_storage;        /* 1: storage prog and erase return LK_ERR_IO;
+                                2: prog writes, then returns LK_ERR_IO */
 
     int last_indication;     /* enum lk_indication, -1 = none yet */
     uint32_t n_indications;

@@ -8,11 +8,13 @@
  *    every event reported to the app is in the log, and a sequence number
  *    handed out is never handed out again.
  *
- * usage: powercut [linear | exhaustive2]
+ * usage: powercut [linear | exhaustive2 | replay yes|no GEOMETRY OP N1 [N2]]
  *   linear       cut after 0, 1, 2, ... writes until the operation completes,
  *                untorn and torn, for every operation on every geometry.
  *   exhaustive2  two cuts: every first cut point, then every cut point of
  *                the retried operation (NOR and MCU-flash geometries).
+ *   replay       re-run one case as printed in a VIOLATION line, e.g.
+ *                powercut replay yes nor counter-compact 15
  * Prints one line per schedule; exits 1 on any violation and prints the cut
  * list that reproduces it.
  */
@@ -190,6 +192,23 @@ static void prelude_near_compaction(void)
     }
 }
 
+/* As above, but the next compaction goes into a bank that still holds an
+ * older header and records (the second compaction ever). */
+static void prelude_second_compaction(void)
+{
+    uint32_t rec = ((12u + g->prog - 1u) / g->prog) * g->prog;
+
+    prelude_kv();
+    while (lk.store.active == 0u) {
+        model.counter++;
+        (void)put_u32(KEY_COUNTER, model.counter);
+    }
+    while (lk.store.head + rec <= lk.store.bank) {
+        model.counter++;
+        (void)put_u32(KEY_COUNTER, model.counter);
+    }
+}
+
 static void prelude_block_full(void)
 {
     uint32_t tag = 1;
@@ -205,7 +224,14 @@ static void prelude_block_full(void)
 static void op_set_new(void) { (void)put_u32(KEY_NEW, 0x600DF00Du); }
 static void op_counter(void) { (void)put_u32(KEY_COUNTER, model.counter + 1u); }
 static void op_delete(void) { (void)lk_store_del(&lk, KEY_VICTIM); }
-static void op_append(void) { (void)lk_audit_append(&lk, &op_event, NULL); }
+static void op_append(void)
+{
+    uint32_t seq = 0;
+
+    if (lk_audit_append(&lk, &op_event, &seq) == LK_OK && seq > model.issued_max) {
+        model.issued_max = seq;
+    }
+}
 static void op_stroke(void)
 {
     (void)lk_request_unlock(&lk, LK_SRC_KEYPAD, 1, 1);
@@ -224,6 +250,7 @@ static const struct scenario scenarios[] = {
     { "set-new", prelude_kv, op_set_new, 0 },
     { "counter", prelude_kv, op_counter, 0 },
     { "counter-compact", prelude_near_compaction, op_counter, 0 },
+    { "counter-compact-2", prelude_second_compaction, op_counter, 0 },
     { "delete", prelude_kv, op_delete, 0 },
     { "audit-append", prelude_kv, op_append, 0 },
     { "audit-rotate", prelude_block_full, op_append, 0 },
@@ -534,6 +561,52 @@ static void exhaustive2(const struct scenario *s, int torn, struct tally *t)
            torn ? "yes" : "no", g->name, s->name, writes, cuts, violations - v0);
 }
 
+/* Re-run one printed case: replay yes|no GEOMETRY OP N1 [N2]. */
+static int replay(int argc, char **argv)
+{
+    static struct lk_event reported[64];
+    unsigned n_reported;
+    const struct scenario *s = NULL;
+    int torn = strcmp(argv[2], "yes") == 0;
+    uint32_t writes;
+    uint32_t n1;
+    size_t i;
+    int done;
+
+    g = NULL;
+    for (i = 0; i < sizeof geos / sizeof geos[0]; i++) {
+        if (strcmp(geos[i].name, argv[3]) == 0) {
+            g = &geos[i];
+        }
+    }
+    for (i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+        if (strcmp(scenarios[i].name, argv[4]) == 0) {
+            s = &scenarios[i];
+        }
+    }
+    if (g == NULL || s == NULL) {
+        fprintf(stderr, "unknown geometry or op\n");
+        return 2;
+    }
+    n1 = (uint32_t)strtoul(argv[5], NULL, 10);
+    snprintf(where, sizeof where, "replay torn=%s geometry=%s op=%s cuts=[%s%s%s]", argv[2],
+             g->name, s->name, argv[5], argc > 6 ? "," : "", argc > 6 ? argv[6] : "");
+    prepare(s);
+    done = attempt(s, image0, n1, torn, n1 + 1u, &writes, reported, &n_reported);
+    if (!done && argc > 6) {
+        uint32_t n2 = (uint32_t)strtoul(argv[6], NULL, 10);
+
+        memcpy(image1, sim.storage, g->size);
+        done = attempt(s, image1, n2, torn, 7919u * n1 + n2 + 1u, &writes, reported,
+                       &n_reported);
+        after_cut(s, done, 2, reported, n_reported, n1 * 1000u + n2);
+    } else {
+        after_cut(s, done, 1, reported, n_reported, n1);
+    }
+    printf("%s completed=%d violations=%u\n", where, done, violations);
+    return violations == 0u ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     int exhaustive = (argc > 1 && strcmp(argv[1], "exhaustive2") == 0);
@@ -541,8 +614,12 @@ int main(int argc, char **argv)
     size_t si;
     int torn;
 
+    if (argc >= 6 && strcmp(argv[1], "replay") == 0) {
+        return replay(argc, argv);
+    }
     if (argc > 1 && !exhaustive && strcmp(argv[1], "linear") != 0) {
-        fprintf(stderr, "usage: %s [linear | exhaustive2]\n", argv[0]);
+        fprintf(stderr, "usage: %s [linear | exhaustive2 | replay yes|no GEOMETRY OP N1 [N2]]\n",
+                argv[0]);
         return 2;
     }
     for (torn = 0; torn <= 1; torn++) {

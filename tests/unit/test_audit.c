@@ -151,6 +151,10 @@ Test(audit, crafted_last_sequence_number_does_not_wrap)
     lk_put32(slot + 16, UINT32_MAX);
     lk_put32(slot + 20, lk_crc32(lk_crc32(0, magic, 4), slot, 20));
     reboot();
+    cr_assert_eq(f.rec.n, 1, "an exhausted sequence is reported at boot");
+    cr_assert_eq(f.rec.ev[0].op, LK_OP_ALARM);
+    cr_assert_eq(f.rec.ev[0].reason, LK_REASON_STORE_CORRUPT);
+    f.rec.n = 0;
     cr_assert_eq(lk_audit_bounds(&f.lk, &lo, &hi), LK_OK);
     cr_assert_eq(hi, UINT32_MAX);
     cr_assert_eq(lk_sim_run(&f.sim, &f.lk, 10), LK_OK);
@@ -158,4 +162,28 @@ Test(audit, crafted_last_sequence_number_does_not_wrap)
     cr_assert_eq(f.rec.ev[0].flags & LK_EVF_NOT_LOGGED, LK_EVF_NOT_LOGGED);
     cr_assert_eq(lk_audit_bounds(&f.lk, &lo, &hi), LK_OK);
     cr_assert_eq(hi, UINT32_MAX);
+}
+
+/* A prog that wrote the entry but reported failure must still use up its
+ * sequence number: two entries never share one. */
+Test(audit, failed_prog_uses_up_its_sequence_number)
+{
+    struct lk_event e = mk(1);
+    uint32_t seq = 0;
+    uint32_t lo;
+    uint32_t hi;
+    struct lk_event got;
+
+    fixture_start(&f, NULL);
+    f.sim.fail_storage = 2;
+    cr_assert_eq(lk_audit_append(&f.lk, &e, &seq), LK_ERR_IO);
+    f.sim.fail_storage = 0;
+    e = mk(2);
+    cr_assert_eq(lk_audit_append(&f.lk, &e, &seq), LK_OK);
+    cr_assert_eq(seq, 3, "the failed append's number was handed out again");
+    reboot();
+    cr_assert_eq(lk_audit_bounds(&f.lk, &lo, &hi), LK_OK);
+    cr_assert_eq(hi, 3);
+    cr_assert_eq(lk_audit_read(&f.lk, 3, &got), LK_OK);
+    cr_assert_eq(got.user, 2);
 }

@@ -287,29 +287,32 @@ Test(store, bad_crc_drops_only_what_cannot_be_trusted)
     cr_assert_eq(lk_store_get(&f.lk, 3, NULL, 0, &(uint8_t){ 0 }), LK_ERR_NOENT);
 }
 
-/* An image written by format version 1 (tests/fixtures/make-store-fixture.c)
- * must keep loading: credentials stored in the field must survive updates. */
-Test(store, format_v1_fixture_still_loads)
+static void load_fixture(const char *name, const struct lk_sim_config *c, uint32_t size)
 {
-    static uint8_t img[16384];
-    uint8_t buf[LK_STORE_VALUE_MAX];
-    uint8_t len = 0;
-    uint32_t lo;
-    uint32_t hi;
-    struct lk_event e;
-    FILE *in = fopen(LK_FIXTURE_DIR "/store-v1-nor.bin", "rb");
-    uint32_t i;
+    static uint8_t img[LK_SIM_STORAGE_MAX];
+    char path[512];
+    FILE *in;
 
-    cr_assert_not_null(in, "fixture missing");
-    cr_assert_eq(fread(img, 1, sizeof img, in), sizeof img);
+    snprintf(path, sizeof path, "%s/%s", LK_FIXTURE_DIR, name);
+    in = fopen(path, "rb");
+    cr_assert_not_null(in, "fixture %s missing", path);
+    cr_assert_eq(fread(img, 1, size, in), size);
     fclose(in);
-    cr_assert_eq(lk_sim_init(&f.sim, NULL), LK_OK);
-    memcpy(f.sim.storage, img, sizeof img);
+    cr_assert_eq(lk_sim_init(&f.sim, c), LK_OK);
+    memcpy(f.sim.storage, img, size);
     f.cfg.on_event = rec_event;
     f.cfg.event_ctx = &f.rec;
     cr_assert_eq(lk_init(&f.lk, &f.sim.port, &f.cfg), LK_OK);
     cr_assert_eq(f.rec.n, 0, "the fixture must mount cleanly (event %u/%u)",
                  f.rec.n ? f.rec.ev[0].op : 0, f.rec.n ? f.rec.ev[0].reason : 0);
+}
+
+static void expect_common_records(void)
+{
+    uint8_t buf[LK_STORE_VALUE_MAX];
+    uint8_t len = 0;
+    uint32_t i;
+
     cr_assert_eq(get_u32(1), 41);
     cr_assert_eq(lk_store_get(&f.lk, 2, buf, sizeof buf, &len), LK_OK);
     cr_assert_eq(len, LK_STORE_VALUE_MAX);
@@ -320,22 +323,71 @@ Test(store, format_v1_fixture_still_loads)
     cr_assert_eq(lk_store_get(&f.lk, 4, buf, sizeof buf, &len), LK_OK);
     cr_assert_eq(len, 2);
     cr_assert_eq(memcmp(buf, "v3", 2), 0);
+}
+
+static void expect_fixture_event(uint32_t seq, uint32_t i)
+{
+    struct lk_event e;
+
+    cr_assert_eq(lk_audit_read(&f.lk, seq, &e), LK_OK, "entry %u missing", seq);
+    cr_assert_eq(e.op, LK_OP_UNLOCK);
+    cr_assert_eq(e.user, i);
+    cr_assert_eq(e.cred, 10 + i);
+    cr_assert_eq(e.mono_ms, 1000u * i);
+    cr_assert_eq(e.wall_s, 1800000000u + i);
+    cr_assert_eq(e.flags, LK_EVF_WALL_TRUSTED);
+}
+
+/* Images written by format version 1 (tests/fixtures/make-store-fixture.c)
+ * must keep loading: credentials stored in the field must survive updates. */
+Test(store, format_v1_fixture_nor_still_loads)
+{
+    uint32_t lo;
+    uint32_t hi;
+    uint32_t i;
+    struct lk_event e;
+
+    load_fixture("store-v1-nor.bin", NULL, 16384);
+    expect_common_records();
     cr_assert_eq(lk_audit_bounds(&f.lk, &lo, &hi), LK_OK);
     cr_assert_eq(lo, 1);
     cr_assert_eq(hi, 6);
     cr_assert_eq(lk_audit_read(&f.lk, 1, &e), LK_OK);
     cr_assert_eq(e.reason, LK_REASON_STORE_FORMATTED);
     for (i = 0; i < 5; i++) {
-        cr_assert_eq(lk_audit_read(&f.lk, 2 + i, &e), LK_OK);
-        cr_assert_eq(e.op, LK_OP_UNLOCK);
-        cr_assert_eq(e.user, i);
-        cr_assert_eq(e.cred, 10 + i);
-        cr_assert_eq(e.wall_s, 1800000000u + i);
-        cr_assert_eq(e.flags, LK_EVF_WALL_TRUSTED);
+        expect_fixture_event(2 + i, i);
     }
     /* and it keeps working: the next entry continues the sequence */
     cr_assert_eq(lk_audit_append(&f.lk, &e, &i), LK_OK);
     cr_assert_eq(i, 7);
+    cr_assert_eq(f.sim.violations, 0);
+}
+
+Test(store, format_v1_fixture_mcu_zero_bank1_wrapped_ring_still_loads)
+{
+    struct lk_sim_config c;
+    uint32_t lo;
+    uint32_t hi;
+    uint32_t seq;
+
+    lk_sim_default_config(&c);
+    c.storage_size = 12288;
+    c.erase_size = 2048;
+    c.prog_size = 8;
+    c.erase_value = 0x00;
+    load_fixture("store-v1-mcu00.bin", &c, 12288);
+    cr_assert_eq(f.lk.store.active, 1);
+    expect_common_records();
+    cr_assert_eq(get_u32(5), 7);
+    cr_assert_eq(lk_audit_bounds(&f.lk, &lo, &hi), LK_OK);
+    cr_assert_eq(hi, 201);
+    cr_assert_gt(lo, 2, "the ring should have wrapped");
+    for (seq = lo; seq <= hi; seq++) {
+        expect_fixture_event(seq, seq - 2u);
+    }
+    put_u32(6, 8);
+    reboot();
+    cr_assert_eq(get_u32(6), 8);
     cr_assert_eq(f.sim.violations, 0);
 }
 
@@ -344,7 +396,7 @@ static void set_gen(uint32_t bank_off, uint32_t gen)
     uint8_t *h = f.sim.storage + bank_off;
 
     lk_put32(h + 4, gen);
-    lk_put32(h + 12, lk_crc32(0, h, 12));
+    lk_put32(h + 16, lk_crc32(0, h, 16));
 }
 
 /* Generations compare wrap-safely: bank 1 at generation 0 is newer than
@@ -364,4 +416,24 @@ Test(store, generation_wraps_safely)
     cr_assert_eq(f.lk.store.active, 1);
     cr_assert_eq(get_u32(1), v);
     cr_assert_eq(f.rec.n, 0);
+}
+
+/* A stray written byte beyond the end of the log (bit rot, a crafted
+ * image, a failed write) must never be programmed over: lockcore moves to
+ * a fresh bank instead, and no acknowledged write is lost. */
+Test(store, never_programs_over_stray_bytes_past_the_log)
+{
+    uint32_t i;
+
+    fixture_start(&f, NULL);
+    put_u32(1, 1);
+    f.sim.storage[f.lk.store.head + 72u] = 0x12;
+    reboot();
+    for (i = 2; i <= 12; i++) {
+        put_u32(1, i);
+    }
+    cr_assert_eq(get_u32(1), 12);
+    reboot();
+    cr_assert_eq(get_u32(1), 12);
+    cr_assert_eq(f.sim.violations, 0, "programmed over a byte that was not erased");
 }
