@@ -63,14 +63,6 @@ static void motor_stop(struct lk_lock *lk, uint32_t now)
     lk->act.reverse_next = 0;
 }
 
-/* Indication is best effort: a failing LED must not stop the lock. */
-static void indicate(const struct lk_lock *lk, int what)
-{
-    if (lk->port->indicate != NULL) {
-        (void)lk->port->indicate(lk->port->ctx, what, 0);
-    }
-}
-
 static void emit_op(struct lk_lock *lk, uint32_t now, uint8_t op, uint8_t reason)
 {
     const struct lk_actuate *a = &lk->act;
@@ -95,8 +87,7 @@ static void jammed(struct lk_lock *lk, uint32_t now, int bolt, uint8_t note)
     if (note != LK_REASON_NONE) {
         emit_op(lk, now, LK_OP_STATE, note);
     }
-    emit_op(lk, now, LK_OP_ALARM, LK_REASON_JAMMED);
-    indicate(lk, LK_IND_JAMMED);
+    lk_alarm_standing(lk, now, LK_REASON_JAMMED, a->source);
 }
 
 /* A stroke was judged stuck: stop, then reverse once, or give up. */
@@ -224,7 +215,7 @@ static void poll_drive(struct lk_lock *lk, uint32_t now)
             a->bolt_end = (uint8_t)bolt;
             a->state = state_at((uint8_t)bolt);
             emit_op(lk, now, a->op, LK_REASON_NONE);
-            indicate(lk, (bolt == LK_BOLT_EXTENDED) ? LK_IND_LOCKED : LK_IND_UNLOCKED);
+            lk_indicate(lk, (bolt == LK_BOLT_EXTENDED) ? LK_IND_LOCKED : LK_IND_UNLOCKED);
             if (bolt == LK_BOLT_RETRACTED) {
                 arm_relock(lk, now);
             }
@@ -263,11 +254,13 @@ static void poll_brake(struct lk_lock *lk, uint32_t now)
     a->phase = PH_IDLE;
 }
 
-/* Not moving: follow the bolt (hand movements, first reading at boot). */
-static void poll_idle(struct lk_lock *lk, uint32_t now)
+/* Not moving: follow the (debounced) bolt through hand movements and the
+ * first reading at boot, reporting them in *mv for override to classify;
+ * then auto-relock. */
+static void poll_idle(struct lk_lock *lk, uint32_t now, int bolt, int hold_relock,
+                      struct lk_moved *mv)
 {
     struct lk_actuate *a = &lk->act;
-    int bolt = read_bolt(lk);
 
     if (bolt < 0) {
         if (a->state != LK_STATE_UNKNOWN) {
@@ -282,15 +275,12 @@ static void poll_idle(struct lk_lock *lk, uint32_t now)
             a->relock_armed = 0;
         }
     } else if (bolt != a->bolt_end) {
-        uint8_t seen_before = (a->bolt_end != BOLT_UNSEEN);
-
+        mv->kind = (a->bolt_end == BOLT_UNSEEN) ? LK_MOVED_FIRST : LK_MOVED_MANUAL;
+        mv->to = (uint8_t)bolt;
         a->bolt_end = (uint8_t)bolt;
         a->state = state_at((uint8_t)bolt);
         a->relock_armed = 0;
-        lk_emit(lk, now, seen_before ? op_towards((uint8_t)bolt) : (uint8_t)LK_OP_STATE,
-                seen_before ? (uint8_t)LK_SRC_MANUAL : (uint8_t)LK_SRC_UNSPECIFIED,
-                LK_REASON_NONE, LK_INDEX_NONE, LK_INDEX_NONE);
-        if (seen_before && bolt == LK_BOLT_RETRACTED) {
+        if (mv->kind == LK_MOVED_MANUAL && bolt == LK_BOLT_RETRACTED) {
             arm_relock(lk, now);
         }
     } else if (a->state == LK_STATE_UNKNOWN) {
@@ -304,7 +294,7 @@ static void poll_idle(struct lk_lock *lk, uint32_t now)
     }
     if (a->state != LK_STATE_UNLOCKED) {
         a->relock_armed = 0;
-    } else if (lk_time_reached(now, a->t_relock)) {
+    } else if (lk_time_reached(now, a->t_relock) && !hold_relock) {
         a->relock_armed = 0;
         a->op = LK_OP_LOCK;
         a->source = LK_SRC_AUTO;
@@ -318,7 +308,13 @@ static void poll_idle(struct lk_lock *lk, uint32_t now)
     }
 }
 
-void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
+int lk_act_moving(const struct lk_lock *lk)
+{
+    return lk->act.phase != PH_IDLE || is_drive(lk->act.motor);
+}
+
+void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int bolt,
+                 int hold_relock, struct lk_moved *mv)
 {
     struct lk_actuate *a = &lk->act;
 
@@ -331,7 +327,7 @@ void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
         /* Also right after the brake is released: the bolt is read the
          * moment the motor stops being in charge of it. */
         if (a->phase == PH_IDLE) {
-            poll_idle(lk, now);
+            poll_idle(lk, now, bolt, hold_relock, mv);
         }
     }
     /* A driver that refused to stop is asked again at every poll, and soon:
@@ -353,7 +349,8 @@ void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
     } else if (a->phase == PH_BRAKE && !is_drive(a->motor)) {
         lk_deadline_want(dl, a->t_phase + lk->cfg.brake_ms);
     }
-    if (a->relock_armed) {
+    /* A relock held by an open door waits for the door, not the clock. */
+    if (a->relock_armed && !(hold_relock && lk_time_reached(now, a->t_relock))) {
         lk_deadline_want(dl, a->t_relock);
     }
 }

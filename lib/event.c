@@ -33,6 +33,93 @@ void lk_emit(struct lk_lock *lk, uint32_t now, uint8_t op, uint8_t source, uint8
     }
 }
 
+void lk_indicate(const struct lk_lock *lk, int what)
+{
+    if (lk->port->indicate != NULL) {
+        (void)lk->port->indicate(lk->port->ctx, what, 0);
+    }
+}
+
+/* Index of the alarm kinds lockcore raises itself; -1 for others. */
+static int alarm_kind(uint8_t reason)
+{
+    switch (reason) {
+    case LK_REASON_JAMMED: return 0;
+    case LK_REASON_DOOR_FORCED_OPEN: return 1;
+    case LK_REASON_ESCUTCHEON_REMOVED: return 2;
+    case LK_REASON_DOOR_AJAR: return 3;
+    case LK_REASON_KEY_WHILE_HEALTHY: return 4;
+    default: return -1;
+    }
+}
+
+/* Emit and indicate, at most once per alarm_repeat_ms for each kind. */
+static void raise_alarm(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source, int k)
+{
+    struct lk_alarms *a = &lk->alarms;
+    uint8_t bit = (uint8_t)(1u << k);
+
+    if ((a->raised & bit) != 0u && now - a->last[k] < lk->cfg.alarm_repeat_ms) {
+        return;
+    }
+    a->raised |= bit;
+    a->last[k] = now;
+    lk_emit(lk, now, LK_OP_ALARM, source, reason, LK_INDEX_NONE, LK_INDEX_NONE);
+    lk_indicate(lk, (reason == LK_REASON_JAMMED) ? LK_IND_JAMMED : LK_IND_ALARM);
+}
+
+void lk_alarm(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source)
+{
+    int k = alarm_kind(reason);
+
+    if (k >= 0) {
+        raise_alarm(lk, now, reason, source, k);
+    }
+}
+
+void lk_alarm_standing(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source)
+{
+    struct lk_alarms *a = &lk->alarms;
+    int k = alarm_kind(reason);
+    uint8_t bit;
+
+    if (k < 0) {
+        return;
+    }
+    bit = (uint8_t)(1u << k);
+    if ((a->active & bit) != 0u) {
+        return; /* raised when the condition began */
+    }
+    a->active |= bit;
+    if ((a->silenced & bit) == 0u) {
+        raise_alarm(lk, now, reason, source, k);
+    }
+}
+
+void lk_alarm_clear(struct lk_lock *lk, uint8_t reason)
+{
+    int k = alarm_kind(reason);
+
+    if (k >= 0) {
+        lk->alarms.active &= (uint8_t)~(1u << k);
+        lk->alarms.silenced &= (uint8_t)~(1u << k);
+    }
+}
+
+int lk_alarm_silence(struct lk_lock *lk, uint16_t user, uint16_t cred)
+{
+    int rc = lk_check(lk);
+
+    if (rc != LK_OK) {
+        return rc;
+    }
+    lk->alarms.silenced = lk->alarms.active;
+    lk_indicate(lk, LK_IND_SILENCED);
+    lk_emit(lk, lk->port->now_ms(lk->port->ctx), LK_OP_STATE, LK_SRC_UNSPECIFIED,
+            LK_REASON_ALARM_SILENCED, user, cred);
+    return LK_OK;
+}
+
 /* Matter OperationErrorEnum for an operation-error reason; -1 for the
  * notes (RECOVERED, ...) that add detail to a failure already reported. */
 static int matter_op_error(uint8_t reason)
@@ -74,7 +161,7 @@ static int is_alarm_reason(uint8_t r)
 
 static int is_note_reason(uint8_t r)
 {
-    return r <= LK_REASON_STORE_FORMATTED;
+    return r <= LK_REASON_ALARM_SILENCED;
 }
 
 int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out)
@@ -100,7 +187,9 @@ int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out)
     case LK_OP_DENIED:
         /* A denial is a refused unlock: credentials are presented to open. */
         out->operation_type = (uint8_t)((ev->op == LK_OP_LOCK) ? 0u : 1u);
-        if (ev->reason == LK_REASON_NONE && ev->op != LK_OP_DENIED) {
+        /* A movement seen only at boot still happened: an operation. */
+        if ((ev->reason == LK_REASON_NONE || ev->reason == LK_REASON_WHILE_UNPOWERED) &&
+            ev->op != LK_OP_DENIED) {
             out->kind = LK_MATTER_LOCK_OPERATION;
             return LK_OK;
         }

@@ -40,11 +40,45 @@ int lk_source_valid(int v);
 void lk_emit(struct lk_lock *lk, uint32_t now, uint8_t op, uint8_t source, uint8_t reason,
              uint16_t user, uint16_t cred);
 
-/* actuate.c: the motor state machine. */
+/* event.c: indication (best effort) and alarms. lk_alarm raises a
+ * momentary alarm; lk_alarm_standing one for a condition that lasts until
+ * lk_alarm_clear (raised once per occurrence, silenceable). Both are rate
+ * limited per kind (alarm_repeat_ms). */
+void lk_indicate(const struct lk_lock *lk, int what);
+void lk_alarm(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source);
+void lk_alarm_standing(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source);
+void lk_alarm_clear(struct lk_lock *lk, uint8_t reason);
+
+/* What the idle bolt did during one poll (actuate reports, override
+ * classifies). */
+#define LK_MOVED_NONE 0u
+#define LK_MOVED_FIRST 1u  /* first end position seen since boot */
+#define LK_MOVED_MANUAL 2u /* reached the other end without the motor */
+struct lk_moved {
+    uint8_t kind;
+    uint8_t to; /* enum lk_bolt_pos reached */
+};
+
+/* actuate.c: the motor state machine. bolt is the debounced bolt level (or
+ * a negative read error) for following hand movements while idle;
+ * hold_relock defers a due auto-relock (door open). */
 void lk_act_init(struct lk_lock *lk);
 int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source, uint16_t user,
                    uint16_t cred);
-void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl);
+void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int bolt,
+                 int hold_relock, struct lk_moved *mv);
+/* 1 while the motor is driving, braking, or recovering a jam. */
+int lk_act_moving(const struct lk_lock *lk);
+
+/* override.c: inputs, classification, alarms, persisted last state. */
+void lk_ovr_init(struct lk_lock *lk);
+/* Read and debounce the inputs; returns the debounced bolt level or a
+ * negative bolt read error. */
+int lk_ovr_sample(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl);
+/* 1 if a door sensor is fitted and the door is (debounced) open. */
+int lk_ovr_door_open(const struct lk_lock *lk);
+void lk_ovr_after(struct lk_lock *lk, uint32_t now, const struct lk_moved *mv,
+                  struct lk_deadline *dl);
 
 /* flash.c: checked access to the port's storage. Offsets and lengths in
  * bytes from the start of the region; errors as the port returned them

@@ -45,9 +45,12 @@ static uint32_t or_default(uint32_t v, uint32_t def)
 
 static int resolve_config(struct lk_config *out, const struct lk_config *in)
 {
-    static const struct lk_config none = { 0, 0, 0, 0, 0, 0, 0, NULL, NULL };
+    struct lk_config none;
 
     if (in == NULL) {
+        lk_fill((uint8_t *)&none, 0, sizeof none);
+        none.on_event = NULL;
+        none.event_ctx = NULL;
         in = &none;
     }
     *out = *in;
@@ -57,11 +60,23 @@ static int resolve_config(struct lk_config *out, const struct lk_config *in)
     out->stall_ma = or_default(in->stall_ma, LK_DEFAULT_STALL_MA);
     out->brake_ms = or_default(in->brake_ms, LK_DEFAULT_BRAKE_MS);
     out->motion_poll_ms = or_default(in->motion_poll_ms, LK_DEFAULT_MOTION_POLL_MS);
+    out->debounce_ms = or_default(in->debounce_ms, LK_DEFAULT_DEBOUNCE_MS);
+    out->path_window_ms = or_default(in->path_window_ms, LK_DEFAULT_PATH_WINDOW_MS);
+    out->door_ajar_ms = or_default(in->door_ajar_ms, LK_DEFAULT_DOOR_AJAR_MS);
+    out->alarm_repeat_ms = or_default(in->alarm_repeat_ms, LK_DEFAULT_ALARM_REPEAT_MS);
+    out->battery_ok_mv = or_default(in->battery_ok_mv, LK_DEFAULT_BATTERY_OK_MV);
+    out->manual_paths = (uint8_t)or_default(in->manual_paths, LK_PATH_KEY | LK_PATH_THUMBTURN);
+    out->key_policy = (uint8_t)or_default(in->key_policy, LK_KEY_POLICY_NOTIFY);
 
     if (out->auto_relock_ms > LK_MAX_AUTO_RELOCK_MS || out->travel_max_ms > LK_MAX_TRAVEL_MS ||
         out->travel_min_ms >= out->travel_max_ms ||
         out->inrush_blank_ms >= out->travel_max_ms || out->stall_ma < 50u ||
-        out->stall_ma > 20000u || out->brake_ms > 1000u || out->motion_poll_ms > 100u) {
+        out->stall_ma > 20000u || out->brake_ms > 1000u || out->motion_poll_ms > 100u ||
+        out->debounce_ms > 1000u || out->path_window_ms > 60000u ||
+        out->door_ajar_ms < 1000u || out->door_ajar_ms > 3600000u ||
+        out->alarm_repeat_ms < 1000u || out->alarm_repeat_ms > 86400000u ||
+        out->battery_ok_mv > 60000u || (out->manual_paths & ~LK_PATH_ALL) != 0u ||
+        out->key_policy > LK_KEY_POLICY_ALARM) {
         return LK_ERR_CONFIG;
     }
     return LK_OK;
@@ -94,6 +109,10 @@ int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_conf
     lk->wall_base_ms = 0;
     lk->wall_trusted = 0;
     lk_act_init(lk);
+    lk_ovr_init(lk);
+    lk->alarms.raised = 0;
+    lk->alarms.active = 0;
+    lk->alarms.silenced = 0;
     rc = port->motor_drive(port->ctx, LK_MOTOR_COAST);
     if (rc == LK_OK) {
         rc = lk_store_mount(lk, &found);
@@ -156,7 +175,16 @@ int lk_poll(struct lk_lock *lk, uint32_t *next_ms)
         rebase_wall(lk, now);
         lk_deadline_want(&dl, now + WALL_REBASE_MS);
     }
-    lk_act_poll(lk, now, &dl);
+    {
+        struct lk_moved mv = { LK_MOVED_NONE, 0 };
+        int bolt = lk_ovr_sample(lk, now, &dl);
+
+        lk_act_poll(lk, now, &dl, bolt, lk_ovr_door_open(lk), &mv);
+        lk_ovr_after(lk, now, &mv, &dl);
+        if (lk->act.state != LK_STATE_JAMMED) {
+            lk_alarm_clear(lk, LK_REASON_JAMMED);
+        }
+    }
     if (!dl.set) {
         return LK_POLL_IDLE;
     }

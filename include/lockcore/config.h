@@ -49,6 +49,32 @@
 #define LK_DEFAULT_MOTION_POLL_MS 10u
 #endif
 
+/* Inputs must hold a new level this long before it counts (debounce), ms. */
+#ifndef LK_DEFAULT_DEBOUNCE_MS
+#define LK_DEFAULT_DEBOUNCE_MS 30u
+#endif
+
+/* A mechanical-path switch active this recently explains a bolt movement, ms. */
+#ifndef LK_DEFAULT_PATH_WINDOW_MS
+#define LK_DEFAULT_PATH_WINDOW_MS 3000u
+#endif
+
+/* Door open longer than this raises the door-ajar alarm, ms. */
+#ifndef LK_DEFAULT_DOOR_AJAR_MS
+#define LK_DEFAULT_DOOR_AJAR_MS 30000u
+#endif
+
+/* The same alarm is raised at most once per this interval, ms. */
+#ifndef LK_DEFAULT_ALARM_REPEAT_MS
+#define LK_DEFAULT_ALARM_REPEAT_MS 60000u
+#endif
+
+/* Main battery at or above this is healthy (key-use alarm policy), mV;
+ * 4600 mV is the top of the "low" tier of a 4xAA pack. */
+#ifndef LK_DEFAULT_BATTERY_OK_MV
+#define LK_DEFAULT_BATTERY_OK_MV 4600u
+#endif
+
 /* ---- Limits that runtime configuration values are checked against. ---- */
 
 /* Upper bound for any configured motor timing, ms. */
@@ -105,6 +131,12 @@
 #endif
 #if LK_DEFAULT_STALL_MA < 50u || LK_DEFAULT_STALL_MA > 20000u
 #error "LK_DEFAULT_STALL_MA must be 50..20000"
+#endif
+#if LK_DEFAULT_DEBOUNCE_MS < 1u || LK_DEFAULT_DEBOUNCE_MS > 1000u
+#error "LK_DEFAULT_DEBOUNCE_MS must be 1..1000"
+#endif
+#if LK_DEFAULT_DOOR_AJAR_MS < 1000u || LK_DEFAULT_ALARM_REPEAT_MS < 1000u
+#error "LK_DEFAULT_DOOR_AJAR_MS and LK_DEFAULT_ALARM_REPEAT_MS must be >= 1000"
 #endif
 #if LK_STORE_VALUE_MAX < 1u || LK_STORE_VALUE_MAX > 255u
 #error "LK_STORE_VALUE_MAX must be 1..255"

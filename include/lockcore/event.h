@@ -57,6 +57,8 @@ enum lk_reason {
     LK_REASON_RECOVERED = 9,      /* jam: the reverse stroke reached the start */
     LK_REASON_NOT_RECOVERED = 10, /* jam: the reverse stroke failed too */
     LK_REASON_STORE_FORMATTED = 11, /* blank storage was formatted (first boot) */
+    LK_REASON_WHILE_UNPOWERED = 12, /* the movement happened while the lock had no power */
+    LK_REASON_ALARM_SILENCED = 13,  /* an admin silenced the active alarms */
     /* alarms */
     LK_REASON_JAMMED = 32,
     LK_REASON_FACTORY_RESET = 33,

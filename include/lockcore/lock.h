@@ -31,6 +31,20 @@ enum lk_state {
                                by the bolt being moved by hand to the other end */
 };
 
+/* What a mechanical key movement while the main battery is healthy raises. */
+enum lk_key_policy {
+    LK_KEY_POLICY_DEFAULT = 0, /* = LK_KEY_POLICY_NOTIFY */
+    LK_KEY_POLICY_NOTIFY = 1,  /* the classified KEY event only */
+    LK_KEY_POLICY_ALARM = 2    /* also an ALARM with LK_REASON_KEY_WHILE_HEALTHY */
+};
+
+/* Mechanical paths for lk_config.manual_paths (same bits as sensors). */
+#define LK_PATH_KEY (1u << LK_SENSOR_KEY)
+#define LK_PATH_MECH_CODE (1u << LK_SENSOR_MECH_CODE)
+#define LK_PATH_THUMBTURN (1u << LK_SENSOR_THUMBTURN)
+#define LK_PATH_HANDLE (1u << LK_SENSOR_HANDLE)
+#define LK_PATH_ALL (LK_PATH_KEY | LK_PATH_MECH_CODE | LK_PATH_THUMBTURN | LK_PATH_HANDLE)
+
 /*
  * Runtime configuration. A field left 0 takes its LK_DEFAULT_* value from
  * lockcore/config.h; lk_init returns LK_ERR_CONFIG for any value out of the
@@ -54,6 +68,24 @@ struct lk_config {
     uint32_t brake_ms;
     /* Poll period requested while the bolt moves, ms (1..100). */
     uint32_t motion_poll_ms;
+    /* Inputs must hold a level this long to count (debounce), ms (1..1000). */
+    uint32_t debounce_ms;
+    /* A path switch active this recently explains a bolt movement, ms
+     * (1..60000). */
+    uint32_t path_window_ms;
+    /* Door open this long raises DOOR_AJAR, ms (1000..3600000). */
+    uint32_t door_ajar_ms;
+    /* The same alarm is raised at most once per this interval, ms
+     * (1000..86400000). */
+    uint32_t alarm_repeat_ms;
+    /* Main battery at or above this counts as healthy, mV (1..60000). */
+    uint32_t battery_ok_mv;
+    /* Mechanical paths the hardware has, LK_PATH_* bits; 0 = key and
+     * thumbturn. A bolt movement no fitted sensor explains is FORCED only if
+     * every path here has a sensor, else UNKNOWN (source MANUAL). */
+    uint8_t manual_paths;
+    /* enum lk_key_policy. */
+    uint8_t key_policy;
     /* Event sink; NULL drops events. */
     lk_event_fn on_event;
     /* Passed to on_event. */
@@ -83,6 +115,28 @@ struct lk_actuate {
     uint32_t t_relock;   /* port time auto-relock is due, ms */
 };
 
+/* Override detection bookkeeping (private). */
+struct lk_override {
+    uint32_t since[LK_SENSOR_COUNT_];      /* when cand started differing, ms */
+    uint32_t path_seen[LK_SENSOR_COUNT_];  /* last time a path switch was active */
+    uint32_t t_door_open;                  /* when the door (stably) opened */
+    uint8_t stable[LK_SENSOR_COUNT_];      /* debounced levels */
+    uint8_t cand[LK_SENSOR_COUNT_];        /* level waiting out the debounce */
+    uint8_t path_valid;                    /* path_seen bits that hold a time */
+    uint8_t sampled;                       /* first sample taken */
+    uint8_t saved_end;                     /* bolt end in the persisted state */
+    uint8_t saved_door;                    /* door level in the persisted state */
+};
+
+/* Alarm bookkeeping (private): rate limit and silence per alarm kind. */
+#define LK_ALARM_KINDS 5
+struct lk_alarms {
+    uint32_t last[LK_ALARM_KINDS]; /* when each kind was last raised, ms */
+    uint8_t raised;                /* kinds raised at least once */
+    uint8_t active;                /* standing conditions (tamper, ajar, jam) */
+    uint8_t silenced;              /* active kinds an admin silenced */
+};
+
 /* Persistent storage bookkeeping (private); see docs/storage-format.md. */
 struct lk_store {
     uint32_t blk;         /* logical block, bytes (whole erase units) */
@@ -107,6 +161,8 @@ struct lk_lock {
     const struct lk_port *port;
     struct lk_config cfg; /* resolved: no zero defaults left */
     struct lk_actuate act;
+    struct lk_override ovr;
+    struct lk_alarms alarms;
     struct lk_store store;
     uint32_t wall_base_s;  /* wall clock at wall_base_ms, UNIX s */
     uint32_t wall_base_ms; /* port time wall_base_s was taken, ms */
@@ -169,6 +225,15 @@ int lk_request_lock(struct lk_lock *lk, int source, uint16_t user, uint16_t cred
  * The current enum lk_state (>= 0), or LK_ERR_INVAL / LK_ERR_NOT_INIT.
  */
 int lk_get_state(const struct lk_lock *lk);
+
+/*
+ * Silence the alarms now standing (tamper, door ajar, jammed) on behalf of
+ * user/cred, an admin the application has verified: lockcore indicates
+ * LK_IND_SILENCED and emits a STATE event with LK_REASON_ALARM_SILENCED. A
+ * silenced alarm is raised again only after its condition has cleared.
+ * Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT.
+ */
+int lk_alarm_silence(struct lk_lock *lk, uint16_t user, uint16_t cred);
 
 /*
  * Tell lockcore the wall-clock time, UNIX seconds, from a trusted source

@@ -88,6 +88,7 @@ enum lk_indication {
     LK_IND_PROGRESS = 5, /* "keep going: N %"; percent is 0..100 */
     LK_IND_ALARM = 6,
     LK_IND_JAMMED = 7,
+    LK_IND_SILENCED = 8, /* stop the alarm indication */
     LK_IND_COUNT_
 };
 

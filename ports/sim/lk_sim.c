@@ -415,12 +415,33 @@ static int do_poll(struct lk_sim *sim, struct lk_lock *lk)
     return LK_OK;
 }
 
+/* All input levels folded into one number: a change is an "interrupt". */
+static uint32_t input_signature(const struct lk_sim *sim)
+{
+    uint32_t sig = (uint32_t)lk_sim_bolt_level(sim) & 0xFu;
+    int s;
+
+    for (s = 1; s < LK_SENSOR_COUNT_; s++) {
+        sig |= (uint32_t)(sim->levels[s] & 1u) << (3 + s);
+    }
+    return sig;
+}
+
+int lk_sim_set_sensor(struct lk_sim *sim, int sensor, uint8_t level)
+{
+    if (sensor <= LK_SENSOR_BOLT || sensor >= LK_SENSOR_COUNT_ || level > 1u) {
+        return LK_ERR_INVAL;
+    }
+    sim->levels[sensor] = level;
+    return LK_OK;
+}
+
 int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms)
 {
     uint32_t i;
     int rc;
 
-    sim->last_bolt_level = lk_sim_bolt_level(sim);
+    sim->last_bolt_level = (int)input_signature(sim);
     rc = do_poll(sim, lk);
     for (i = 0; i < ms && rc == LK_OK; i++) {
         int level;
@@ -444,7 +465,7 @@ int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms)
             i += skip;
         }
         lk_sim_step(sim, 1);
-        level = lk_sim_bolt_level(sim);
+        level = (int)input_signature(sim);
         if (level != sim->last_bolt_level ||
             (sim->have_deadline && (int32_t)(sim->now - sim->deadline) >= 0)) {
             sim->last_bolt_level = level;

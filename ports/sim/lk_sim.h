@@ -82,7 +82,7 @@ struct lk_sim {
     int have_deadline;
     uint32_t deadline;
     uint32_t n_polls;
-    int last_bolt_level;
+    int last_bolt_level;     /* input signature at the last poll */
 };
 
 /* Fill c with the defaults: seed 1, clock 0, 16 KiB NOR (erase 4096,
@@ -102,8 +102,8 @@ void lk_sim_step(struct lk_sim *sim, uint32_t ms);
 
 /* Advance ms milliseconds while playing the firmware's main loop: call
  * lk_poll at the start, whenever the deadline it returned is reached, and
- * whenever the bolt sensor reading changes (an input interrupt). Returns
- * LK_OK or the first negative lk_poll result. */
+ * whenever an input level changes (an input interrupt). Returns LK_OK or
+ * the first negative lk_poll result. */
 int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms);
 
 /* Make strokes in direction dir (LK_MOTOR_EXTEND or LK_MOTOR_RETRACT) stop
@@ -122,6 +122,10 @@ void lk_sim_arm_cut(struct lk_sim *sim, uint32_t after, int torn, jmp_buf *where
 void lk_sim_disarm_cut(struct lk_sim *sim);
 /* Completed storage writes (prog + erase) so far. */
 uint32_t lk_sim_writes(const struct lk_sim *sim);
+
+/* Set an optional switch (LK_SENSOR_KEY .. LK_SENSOR_TAMPER) to level 0/1;
+ * it reads back only if fitted. LK_OK or LK_ERR_INVAL. */
+int lk_sim_set_sensor(struct lk_sim *sim, int sensor, uint8_t level);
 
 /* Move the bolt by hand to ppm (key, thumbturn, force). */
 void lk_sim_move_bolt(struct lk_sim *sim, int32_t ppm);

@@ -87,7 +87,7 @@ static void on_event(void *ctx, const struct lk_event *ev)
     }
 }
 
-static const struct lk_config lock_cfg = { 0, 0, 0, 0, 0, 0, 0, on_event, NULL };
+static const struct lk_config lock_cfg = { .on_event = on_event };
 
 static int boot(void)
 {

@@ -239,7 +239,7 @@ Test(actuate, jam_both_ways_is_not_recovered)
     cr_assert_eq(f.sim.motor_cmd, LK_MOTOR_COAST);
     /* a hand pushing the bolt home clears the jam, as a manual lock */
     lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL);
-    run(10);
+    run(50);
     expect_state(LK_STATE_LOCKED);
     expect_event(3, LK_OP_LOCK, LK_SRC_MANUAL, LK_REASON_NONE);
 }
@@ -329,22 +329,22 @@ Test(actuate, hand_movement_is_reported_as_manual)
     start(NULL);
     f.rec.n = 0;
     lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL / 2);
-    run(10);
+    run(50);
     expect_state(LK_STATE_UNKNOWN); /* mid-turn: neither locked nor unlocked */
     cr_assert_eq(f.rec.n, 0);
     lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL); /* turned back: nothing happened */
-    run(10);
+    run(50);
     expect_state(LK_STATE_LOCKED);
     expect_event(0, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_NONE);
     f.rec.n = 0;
     lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL / 2);
-    run(10);
+    run(50);
     lk_sim_move_bolt(&f.sim, 0);
-    run(10);
+    run(50);
     expect_state(LK_STATE_UNLOCKED);
     expect_event(0, LK_OP_UNLOCK, LK_SRC_MANUAL, LK_REASON_NONE);
     lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL);
-    run(10);
+    run(50);
     expect_state(LK_STATE_LOCKED);
     expect_event(1, LK_OP_LOCK, LK_SRC_MANUAL, LK_REASON_NONE);
     cr_assert_eq(f.rec.n, 2);

@@ -112,7 +112,7 @@ Test(tickless, auto_relock_after_a_hand_unlock_and_cancelled_by_a_hand_lock)
     run(1000);
     cr_assert_eq(lk_get_state(&f.lk), LK_STATE_UNLOCKED);
     lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL);
-    run(10);
+    run(50);
     cr_assert_eq(lk_get_state(&f.lk), LK_STATE_LOCKED);
     cr_assert_eq(lk_poll(&f.lk, &next), LK_POLL_IDLE, "relock still armed after a hand lock");
     lk_sim_move_bolt(&f.sim, 0);

@@ -1,0 +1,241 @@
+/*
+ * override: debounced inputs, classification of bolt movements the motor
+ * did not make (key, mechanical code, thumbturn, handle, unknown, forced),
+ * door and tamper alarms, movement while unpowered, and the persisted
+ * last-known bolt and door state. Decision table: docs/override.md.
+ */
+#include "lk_internal.h"
+
+/* Record key of the persisted last state: [bolt end, door level]. */
+#define KEY_LAST_STATE 0x0100u
+#define UNSAVED 0xFFu
+
+static int fitted(const struct lk_lock *lk, int s)
+{
+    return s == LK_SENSOR_BOLT || (lk->port->sensors_fitted & (1u << s)) != 0u;
+}
+
+static int is_path(int s)
+{
+    return s >= LK_SENSOR_KEY && s <= LK_SENSOR_HANDLE;
+}
+
+/* Level of sensor s (0..1, bolt 0..2) or a negative error. */
+static int read_level(const struct lk_lock *lk, int s)
+{
+    uint8_t level = 0xFFu;
+    int rc = lk->port->sensor_read(lk->port->ctx, s, &level);
+
+    if (rc != LK_OK) {
+        return (rc < 0) ? rc : LK_ERR_RANGE;
+    }
+    return (level <= ((s == LK_SENSOR_BOLT) ? LK_BOLT_BETWEEN : 1u)) ? (int)level
+                                                                      : LK_ERR_RANGE;
+}
+
+void lk_ovr_init(struct lk_lock *lk)
+{
+    struct lk_override *o = &lk->ovr;
+    int s;
+
+    for (s = 0; s < LK_SENSOR_COUNT_; s++) {
+        o->since[s] = 0;
+        o->path_seen[s] = 0;
+        o->stable[s] = 0;
+        o->cand[s] = 0;
+    }
+    o->t_door_open = 0;
+    o->path_valid = 0;
+    o->sampled = 0;
+    o->saved_end = UNSAVED;
+    o->saved_door = UNSAVED;
+}
+
+static void load_saved(struct lk_lock *lk)
+{
+    uint8_t v[2];
+    uint8_t len = 0;
+
+    if (lk_store_get(lk, KEY_LAST_STATE, v, sizeof v, &len) == LK_OK && len == 2u &&
+        v[0] <= LK_BOLT_EXTENDED && v[1] <= 1u) {
+        lk->ovr.saved_end = v[0];
+        lk->ovr.saved_door = v[1];
+    }
+}
+
+/* A level change that outlived the debounce. */
+static void settled(struct lk_lock *lk, uint32_t now, int s, uint8_t level)
+{
+    struct lk_override *o = &lk->ovr;
+
+    if (is_path(s) && level == 0u) {
+        o->path_seen[s] = now; /* active until just now */
+    }
+    if (s == LK_SENSOR_DOOR && level == 1u) {
+        o->t_door_open = now;
+        if (o->stable[LK_SENSOR_BOLT] == LK_BOLT_EXTENDED && !lk_act_moving(lk)) {
+            /* The door cannot open past a thrown bolt: it was forced. */
+            lk_alarm(lk, now, LK_REASON_DOOR_FORCED_OPEN, LK_SRC_FORCED);
+        }
+    } else if (s == LK_SENSOR_DOOR) {
+        lk_alarm_clear(lk, LK_REASON_DOOR_AJAR);
+    } else if (s == LK_SENSOR_TAMPER) {
+        if (level == 1u) {
+            lk_alarm_standing(lk, now, LK_REASON_ESCUTCHEON_REMOVED, LK_SRC_FORCED);
+        } else {
+            lk_alarm_clear(lk, LK_REASON_ESCUTCHEON_REMOVED);
+        }
+    }
+    o->stable[s] = level;
+}
+
+int lk_ovr_sample(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
+{
+    struct lk_override *o = &lk->ovr;
+    int moving = lk_act_moving(lk);
+    int bolt_rc = LK_OK;
+    int s;
+
+    if (!o->sampled) {
+        load_saved(lk);
+    }
+    for (s = 0; s < LK_SENSOR_COUNT_; s++) {
+        int level;
+
+        if (!fitted(lk, s)) {
+            continue;
+        }
+        level = read_level(lk, s);
+        if (level < 0) {
+            /* Optional switches: a failed read leaves the last level. */
+            if (s == LK_SENSOR_BOLT) {
+                bolt_rc = level;
+            }
+            continue;
+        }
+        if (!o->sampled || (s == LK_SENSOR_BOLT && moving)) {
+            /* First reading, or a movement the motor makes: no debounce. */
+            o->stable[s] = (uint8_t)level;
+            o->cand[s] = (uint8_t)level;
+            if (s == LK_SENSOR_DOOR && level == 1) {
+                o->t_door_open = now;
+            }
+        } else if (level == o->stable[s]) {
+            o->cand[s] = (uint8_t)level;
+        } else if (level != o->cand[s]) {
+            o->cand[s] = (uint8_t)level;
+            o->since[s] = now;
+            lk_deadline_want(dl, now + lk->cfg.debounce_ms);
+        } else if (lk_time_reached(now, o->since[s] + lk->cfg.debounce_ms)) {
+            settled(lk, now, s, (uint8_t)level);
+        } else {
+            lk_deadline_want(dl, o->since[s] + lk->cfg.debounce_ms);
+        }
+        if (is_path(s) && o->stable[s] == 1u) {
+            o->path_seen[s] = now;
+            o->path_valid |= (uint8_t)(1u << s);
+        }
+    }
+    o->sampled = 1;
+    return (bolt_rc != LK_OK) ? bolt_rc : (int)o->stable[LK_SENSOR_BOLT];
+}
+
+int lk_ovr_door_open(const struct lk_lock *lk)
+{
+    return fitted(lk, LK_SENSOR_DOOR) && lk->ovr.stable[LK_SENSOR_DOOR] == 1u;
+}
+
+/* Which legitimate path explains a movement now, else UNKNOWN or FORCED. */
+static uint8_t classify(const struct lk_lock *lk, uint32_t now, int unpowered)
+{
+    static const uint8_t class_of[LK_SENSOR_HANDLE + 1] = { 0, LK_SRC_KEY, LK_SRC_MECH_CODE,
+                                                            LK_SRC_THUMBTURN, LK_SRC_HANDLE };
+    const struct lk_override *o = &lk->ovr;
+    int s;
+
+    for (s = LK_SENSOR_KEY; s <= LK_SENSOR_HANDLE; s++) {
+        if ((o->path_valid & (1u << s)) != 0u &&
+            (o->stable[s] == 1u || now - o->path_seen[s] <= lk->cfg.path_window_ms)) {
+            return class_of[s];
+        }
+    }
+    /* No fitted switch moved. Force is the only explanation left when
+     * every path the hardware has is sensed (and we were awake to see). */
+    if (!unpowered && (lk->cfg.manual_paths & ~lk->port->sensors_fitted) == 0u) {
+        return LK_SRC_FORCED;
+    }
+    return LK_SRC_MANUAL;
+}
+
+static int battery_healthy(const struct lk_lock *lk)
+{
+    struct lk_power_sample ps;
+
+    if (lk->port->power_read == NULL ||
+        lk->port->power_read(lk->port->ctx, LK_PSRC_MAIN, &ps) != LK_OK) {
+        return 0; /* unknown is not healthy: no alarm on a guess */
+    }
+    return ps.mv >= lk->cfg.battery_ok_mv && ps.mv <= 60000u;
+}
+
+static void manual_movement(struct lk_lock *lk, uint32_t now, const struct lk_moved *mv)
+{
+    const struct lk_override *o = &lk->ovr;
+    uint8_t op = (mv->to == LK_BOLT_EXTENDED) ? (uint8_t)LK_OP_LOCK : (uint8_t)LK_OP_UNLOCK;
+    uint8_t src;
+
+    if (mv->kind == LK_MOVED_FIRST) {
+        if (o->saved_end == UNSAVED || o->saved_end == mv->to) {
+            lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_NONE, LK_INDEX_NONE,
+                    LK_INDEX_NONE);
+            return;
+        }
+        /* Moved while we had no power: the dead-battery-and-key case. */
+        lk_emit(lk, now, op, classify(lk, now, 1), LK_REASON_WHILE_UNPOWERED, LK_INDEX_NONE,
+                LK_INDEX_NONE);
+        return;
+    }
+    src = classify(lk, now, 0);
+    lk_emit(lk, now, op, src, LK_REASON_NONE, LK_INDEX_NONE, LK_INDEX_NONE);
+    if (src == LK_SRC_FORCED && op == LK_OP_UNLOCK) {
+        lk_alarm(lk, now, LK_REASON_DOOR_FORCED_OPEN, LK_SRC_FORCED);
+    }
+    if (src == LK_SRC_KEY && op == LK_OP_UNLOCK && lk->cfg.key_policy == LK_KEY_POLICY_ALARM &&
+        battery_healthy(lk)) {
+        lk_alarm(lk, now, LK_REASON_KEY_WHILE_HEALTHY, LK_SRC_KEY);
+    }
+}
+
+void lk_ovr_after(struct lk_lock *lk, uint32_t now, const struct lk_moved *mv,
+                  struct lk_deadline *dl)
+{
+    struct lk_override *o = &lk->ovr;
+    uint8_t end = lk->act.bolt_end;
+    uint8_t door = (uint8_t)lk_ovr_door_open(lk);
+
+    if (mv->kind != LK_MOVED_NONE) {
+        manual_movement(lk, now, mv);
+    }
+    if (door) {
+        uint32_t due = o->t_door_open + lk->cfg.door_ajar_ms;
+
+        if (lk_time_reached(now, due)) {
+            lk_alarm_standing(lk, now, LK_REASON_DOOR_AJAR, LK_SRC_UNSPECIFIED);
+        } else {
+            lk_deadline_want(dl, due);
+        }
+    }
+    /* Persist what a reboot must compare against; retried next poll if the
+     * write fails. */
+    if ((end == LK_BOLT_EXTENDED || end == LK_BOLT_RETRACTED) &&
+        (end != o->saved_end || door != o->saved_door)) {
+        uint8_t v[2];
+
+        v[0] = end;
+        v[1] = door;
+        if (lk_store_set(lk, KEY_LAST_STATE, v, 2) == LK_OK) {
+            o->saved_end = end;
+            o->saved_door = door;
+        }
+    }
+}
