@@ -296,6 +296,11 @@ static void poll_idle(struct lk_lock *lk, uint32_t now, int bolt, int hold_reloc
         a->relock_armed = 0;
     } else if (lk_time_reached(now, a->t_relock) && !hold_relock) {
         a->relock_armed = 0;
+        /* The debounced level lags: a hand may be turning the bolt right
+         * now. Then it is theirs to finish, not the motor's. */
+        if (read_bolt(lk) != LK_BOLT_RETRACTED) {
+            return;
+        }
         a->op = LK_OP_LOCK;
         a->source = LK_SRC_AUTO;
         a->user = LK_INDEX_NONE;

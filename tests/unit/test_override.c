@@ -1,0 +1,414 @@
+/* Override detection on the sim port: classes under every combination of
+ * fitted sensors, debounce edges, simultaneous inputs, movement while
+ * unpowered, alarms and their policy, and auto-relock with the door. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "harness.h"
+
+static struct fixture f;
+
+static void setup(void)
+{
+    memset(&f, 0, sizeof f);
+}
+
+TestSuite(override, .init = setup);
+
+#define PATHS ((1u << LK_SENSOR_KEY) | (1u << LK_SENSOR_MECH_CODE) | \
+               (1u << LK_SENSOR_THUMBTURN) | (1u << LK_SENSOR_HANDLE))
+
+static void run(uint32_t ms)
+{
+    cr_assert_eq(lk_sim_run(&f.sim, &f.lk, ms), LK_OK);
+}
+
+static void boot_with(uint32_t fitted, int32_t bolt_ppm)
+{
+    struct lk_sim_config c;
+
+    lk_sim_default_config(&c);
+    c.sensors_fitted = fitted;
+    c.bolt_start_ppm = bolt_ppm;
+    fixture_start(&f, &c);
+    run(5);
+    f.rec.n = 0;
+}
+
+static unsigned count(uint8_t op, uint8_t source, uint8_t reason)
+{
+    unsigned i;
+    unsigned n = 0;
+
+    for (i = 0; i < f.rec.n; i++) {
+        n += f.rec.ev[i].op == op && f.rec.ev[i].source == source &&
+             f.rec.ev[i].reason == reason;
+    }
+    return n;
+}
+
+static unsigned manual_events(void)
+{
+    unsigned i;
+    unsigned n = 0;
+
+    for (i = 0; i < f.rec.n; i++) {
+        uint8_t s = f.rec.ev[i].source;
+
+        n += (f.rec.ev[i].op == LK_OP_LOCK || f.rec.ev[i].op == LK_OP_UNLOCK) &&
+             (s == LK_SRC_MANUAL || (s >= LK_SRC_KEY && s <= LK_SRC_FORCED));
+    }
+    return n;
+}
+
+/* Unlock by hand through path `used` (a LK_SENSOR_* path, or -1 = no path:
+ * force), with `fitted` path sensors, on a lock that has all four paths. */
+static uint8_t classify_case(uint32_t fitted, int used)
+{
+    unsigned i;
+
+    f.cfg.manual_paths = LK_PATH_ALL;
+    boot_with(fitted, LK_SIM_TRAVEL_FULL);
+    if (used >= 0) {
+        cr_assert_eq(lk_sim_set_sensor(&f.sim, used, 1), LK_OK);
+        run(50);
+    }
+    lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL / 2);
+    run(20);
+    lk_sim_move_bolt(&f.sim, 0);
+    run(50);
+    if (used >= 0) {
+        cr_assert_eq(lk_sim_set_sensor(&f.sim, used, 0), LK_OK);
+        run(50);
+    }
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_UNLOCKED);
+    cr_assert_eq(manual_events(), 1, "exactly one classified event (fitted %x used %d)",
+                 fitted, used);
+    for (i = 0; i < f.rec.n; i++) {
+        if (f.rec.ev[i].op == LK_OP_UNLOCK) {
+            return f.rec.ev[i].source;
+        }
+    }
+    return 0xFF;
+}
+
+Test(override, every_class_under_every_combination_of_fitted_sensors)
+{
+    static const uint8_t class_of[] = { 0, LK_SRC_KEY, LK_SRC_MECH_CODE, LK_SRC_THUMBTURN,
+                                        LK_SRC_HANDLE };
+    uint32_t combo;
+    int used;
+
+    for (combo = 0; combo < 16u; combo++) {
+        uint32_t fitted = combo << LK_SENSOR_KEY;
+
+        for (used = -1; used <= LK_SENSOR_HANDLE; used++) {
+            uint8_t want;
+            uint8_t got;
+
+            if (used == 0) {
+                continue; /* the bolt is not a path */
+            }
+            if (used > 0 && (fitted & (1u << used)) != 0u) {
+                want = class_of[used];
+            } else if (fitted == PATHS && used < 0) {
+                want = LK_SRC_FORCED;
+            } else if (fitted == PATHS) {
+                continue; /* every path sensed: an unsensed path cannot be used */
+            } else {
+                want = LK_SRC_MANUAL;
+            }
+            memset(&f, 0, sizeof f);
+            got = classify_case(fitted, used);
+            cr_assert_eq(got, want, "fitted %x used %d: class %u, want %u", fitted, used, got,
+                         want);
+            cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_DOOR_FORCED_OPEN),
+                         want == LK_SRC_FORCED ? 1u : 0u);
+        }
+    }
+}
+
+Test(override, default_paths_key_and_thumbturn)
+{
+    /* key and thumbturn sensed, defaults say the lock has only those: a
+     * movement with both at rest is forced */
+    boot_with((1u << LK_SENSOR_KEY) | (1u << LK_SENSOR_THUMBTURN), LK_SIM_TRAVEL_FULL);
+    lk_sim_move_bolt(&f.sim, 0);
+    run(50);
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_FORCED, 0), 1);
+}
+
+Test(override, path_switch_released_before_the_bolt_arrives_still_counts)
+{
+    boot_with(1u << LK_SENSOR_THUMBTURN, LK_SIM_TRAVEL_FULL);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_THUMBTURN, 1), LK_OK);
+    run(100);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_THUMBTURN, 0), LK_OK);
+    run(500);
+    lk_sim_move_bolt(&f.sim, 0);
+    run(50);
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_THUMBTURN, 0), 1);
+    /* long after the window, the same switch explains nothing */
+    lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL);
+    run(LK_DEFAULT_PATH_WINDOW_MS + 100);
+    f.rec.n = 0;
+    lk_sim_move_bolt(&f.sim, 0);
+    run(50);
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_MANUAL, 0), 1);
+}
+
+Test(override, chatter_shorter_than_the_window_is_ignored)
+{
+    int i;
+
+    f.cfg.debounce_ms = 30;
+    boot_with((1u << LK_SENSOR_DOOR) | (1u << LK_SENSOR_KEY), LK_SIM_TRAVEL_FULL);
+    /* door contact chatters, 25 ms at a time, while locked */
+    for (i = 0; i < 10; i++) {
+        cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, (uint8_t)(i % 2 == 0)), LK_OK);
+        run(25);
+    }
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 0), LK_OK);
+    run(100);
+    cr_assert_eq(f.rec.n, 0, "chatter raised %u events", f.rec.n);
+    /* bolt bounces off its end for 20 ms: no movement */
+    lk_sim_move_bolt(&f.sim, 0);
+    run(20);
+    lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL);
+    run(100);
+    cr_assert_eq(f.rec.n, 0);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_LOCKED);
+    /* a key pulse of 29 ms does not count as the key being used */
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 1), LK_OK);
+    run(29);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 0), LK_OK);
+    run(10);
+    lk_sim_move_bolt(&f.sim, 0);
+    run(50);
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_MANUAL, 0), 1);
+}
+
+Test(override, a_level_held_just_longer_than_the_window_counts)
+{
+    f.cfg.debounce_ms = 30;
+    boot_with((1u << LK_SENSOR_DOOR) | (1u << LK_SENSOR_KEY), LK_SIM_TRAVEL_FULL);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 1), LK_OK);
+    run(31);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 0), LK_OK);
+    run(100);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_DOOR_FORCED_OPEN), 1);
+    f.rec.n = 0;
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 1), LK_OK);
+    run(31);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 0), LK_OK);
+    run(10);
+    lk_sim_move_bolt(&f.sim, 0);
+    run(50);
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_KEY, 0), 1);
+}
+
+Test(override, key_turned_while_the_motor_runs_is_one_motor_event)
+{
+    boot_with(1u << LK_SENSOR_KEY, LK_SIM_TRAVEL_FULL);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 1, 1), LK_OK);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 1), LK_OK);
+    run(1000);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 0), LK_OK);
+    run(1000);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_UNLOCKED);
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_KEYPAD, 0), 1);
+    cr_assert_eq(manual_events(), 0, "a commanded stroke was classified as manual");
+}
+
+static void power_cycle(void)
+{
+    f.rec.n = 0;
+    cr_assert_eq(lk_init(&f.lk, &f.sim.port, &f.cfg), LK_OK);
+    run(5);
+}
+
+Test(override, key_used_while_the_lock_had_no_power)
+{
+    boot_with(1u << LK_SENSOR_KEY, LK_SIM_TRAVEL_FULL);
+    run(100); /* the locked state is persisted */
+    /* battery dead: nobody polls; the key opens the door */
+    lk_sim_move_bolt(&f.sim, 0);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 1), LK_OK);
+    power_cycle();
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_UNLOCKED);
+    cr_assert_eq(f.rec.n, 1);
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_KEY, LK_REASON_WHILE_UNPOWERED), 1);
+    /* the next boot without a movement reports only the state */
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 0), LK_OK);
+    run(100);
+    power_cycle();
+    cr_assert_eq(f.rec.n, 1);
+    cr_assert_eq(f.rec.ev[0].op, LK_OP_STATE);
+}
+
+Test(override, unpowered_movement_without_sensors_is_manual)
+{
+    boot_with(0, 0);
+    run(100);
+    lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL);
+    power_cycle();
+    cr_assert_eq(count(LK_OP_LOCK, LK_SRC_MANUAL, LK_REASON_WHILE_UNPOWERED), 1);
+    {
+        struct lk_matter_event m;
+
+        cr_assert_eq(lk_event_to_matter(&f.rec.ev[0], &m), LK_OK);
+        cr_assert_eq(m.kind, LK_MATTER_LOCK_OPERATION);
+        cr_assert_eq(m.source, 1);
+    }
+}
+
+Test(override, door_forced_open_while_bolt_thrown)
+{
+    boot_with(1u << LK_SENSOR_DOOR, LK_SIM_TRAVEL_FULL);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 1), LK_OK);
+    run(100);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_DOOR_FORCED_OPEN), 1);
+    cr_assert_eq(f.sim.last_indication, LK_IND_ALARM);
+}
+
+Test(override, door_opened_while_unlocked_is_no_alarm_until_ajar)
+{
+    f.cfg.door_ajar_ms = 5000;
+    boot_with(1u << LK_SENSOR_DOOR, 0);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 1), LK_OK);
+    run(4900);
+    cr_assert_eq(f.rec.n, 0);
+    run(200);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_DOOR_AJAR), 1);
+    run(60000);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_DOOR_AJAR), 1,
+                 "ajar raised once per opening");
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 0), LK_OK);
+    run(100);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 1), LK_OK);
+    run(5200);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_DOOR_AJAR), 2);
+}
+
+Test(override, tamper_alarm_is_rate_limited_and_silenced_by_an_admin)
+{
+    boot_with(1u << LK_SENSOR_TAMPER, LK_SIM_TRAVEL_FULL);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 1), LK_OK);
+    run(100);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 1);
+    /* put back and off again within the repeat interval: no second alarm */
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 0), LK_OK);
+    run(100);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 1), LK_OK);
+    run(100);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 1);
+    /* an admin silences it; it stays silent while the condition stands */
+    cr_assert_eq(lk_alarm_silence(&f.lk, 0, 3), LK_OK);
+    cr_assert_eq(f.sim.last_indication, LK_IND_SILENCED);
+    cr_assert_eq(count(LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_ALARM_SILENCED), 1);
+    run(120000);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 1);
+    /* cleared, then removed again after the interval: raised again */
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 0), LK_OK);
+    run(100);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 1), LK_OK);
+    run(100);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 2);
+    cr_assert_eq(lk_alarm_silence(NULL, 0, 0), LK_ERR_INVAL);
+}
+
+static unsigned key_alarm_case(uint8_t policy, uint32_t battery_mv)
+{
+    struct lk_sim_config c;
+
+    lk_sim_default_config(&c);
+    c.sensors_fitted = 1u << LK_SENSOR_KEY;
+    c.supply_mv = battery_mv;
+    f.cfg.key_policy = policy;
+    fixture_start(&f, &c);
+    run(5);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 1), LK_OK);
+    run(50);
+    lk_sim_move_bolt(&f.sim, 0);
+    run(50);
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_KEY, 0), 1);
+    return count(LK_OP_ALARM, LK_SRC_KEY, LK_REASON_KEY_WHILE_HEALTHY);
+}
+
+Test(override, key_while_healthy_policy)
+{
+    cr_assert_eq(key_alarm_case(LK_KEY_POLICY_ALARM, 6000), 1);
+    memset(&f, 0, sizeof f);
+    cr_assert_eq(key_alarm_case(LK_KEY_POLICY_NOTIFY, 6000), 0);
+    memset(&f, 0, sizeof f);
+    cr_assert_eq(key_alarm_case(LK_KEY_POLICY_DEFAULT, 6000), 0);
+    memset(&f, 0, sizeof f);
+    cr_assert_eq(key_alarm_case(LK_KEY_POLICY_ALARM, 4000), 0, "a weak battery excuses the key");
+}
+
+Test(override, auto_relock_waits_for_the_door_to_close)
+{
+    f.cfg.auto_relock_ms = 2000;
+    boot_with(1u << LK_SENSOR_DOOR, LK_SIM_TRAVEL_FULL);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    run(800);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 1), LK_OK);
+    f.sim.n_polls = 0;
+    run(10000);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_UNLOCKED, "threw the bolt into an open door");
+    cr_assert_lt(f.sim.n_polls, 10, "waiting for the door must not spin (%u polls)",
+                 f.sim.n_polls);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 0), LK_OK);
+    run(1000);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_LOCKED);
+    cr_assert_eq(count(LK_OP_LOCK, LK_SRC_AUTO, 0), 1);
+}
+
+Test(override, stroke_against_the_door_frame_is_a_jam)
+{
+    boot_with(1u << LK_SENSOR_DOOR, 0);
+    /* door shut but sagging: the frame stops the bolt at 30 % */
+    cr_assert_eq(lk_sim_jam(&f.sim, LK_MOTOR_EXTEND, LK_SIM_TRAVEL_FULL * 3 / 10), LK_OK);
+    cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    run(3000);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_JAMMED);
+    cr_assert_eq(count(LK_OP_LOCK, LK_SRC_KEYPAD, 0), 0, "reported a stroke that failed");
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_KEYPAD, LK_REASON_JAMMED), 1);
+}
+
+Test(override, bad_config_refused)
+{
+    struct lk_config c;
+
+    cr_assert_eq(lk_sim_init(&f.sim, NULL), LK_OK);
+    memset(&c, 0, sizeof c);
+    c.manual_paths = 1u << LK_SENSOR_DOOR;
+    cr_assert_eq(lk_init(&f.lk, &f.sim.port, &c), LK_ERR_CONFIG);
+    memset(&c, 0, sizeof c);
+    c.key_policy = 3;
+    cr_assert_eq(lk_init(&f.lk, &f.sim.port, &c), LK_ERR_CONFIG);
+    memset(&c, 0, sizeof c);
+    c.debounce_ms = 1001;
+    cr_assert_eq(lk_init(&f.lk, &f.sim.port, &c), LK_ERR_CONFIG);
+    memset(&c, 0, sizeof c);
+    c.door_ajar_ms = 999;
+    cr_assert_eq(lk_init(&f.lk, &f.sim.port, &c), LK_ERR_CONFIG);
+    memset(&c, 0, sizeof c);
+    c.alarm_repeat_ms = 500;
+    cr_assert_eq(lk_init(&f.lk, &f.sim.port, &c), LK_ERR_CONFIG);
+    memset(&c, 0, sizeof c);
+    c.path_window_ms = 60001;
+    cr_assert_eq(lk_init(&f.lk, &f.sim.port, &c), LK_ERR_CONFIG);
+    memset(&c, 0, sizeof c);
+    c.battery_ok_mv = 60001;
+    cr_assert_eq(lk_init(&f.lk, &f.sim.port, &c), LK_ERR_CONFIG);
+}
+
+Test(override, failed_optional_sensor_keeps_its_last_level)
+{
+    boot_with(1u << LK_SENSOR_DOOR, LK_SIM_TRAVEL_FULL);
+    f.sim.cfg.sensors_fitted = 0; /* the sim now answers NOTSUP for the door */
+    run(100);
+    cr_assert_eq(f.rec.n, 0);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_LOCKED);
+}
