@@ -134,6 +134,9 @@ int lk_ovr_sample(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
         if (is_path(s) && o->stable[s] == 1u) {
             o->path_seen[s] = now;
             o->path_valid |= (uint8_t)(1u << s);
+        } else if (is_path(s) && now - o->path_seen[s] > lk->cfg.path_window_ms) {
+            /* Forget it, so a 2^32 ms clock wrap cannot make it recent. */
+            o->path_valid &= (uint8_t)~(1u << s);
         }
     }
     o->sampled = 1;

@@ -4,6 +4,7 @@
  * and every uncommanded bolt movement yields exactly one classified event,
  * with no such event without a movement. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lk_sim.h"
@@ -126,6 +127,8 @@ Test(override_property, random_walk_100k_steps, .timeout = 300)
         }
         cr_assert_eq(manual_seen, expected, "step %lu: an event without a movement", step);
     }
+    printf("override-property steps=100000 hand_movements=%lu classified=%lu events=%lu\n",
+           expected, manual_seen, events_seen);
     cr_assert_gt(expected, 5000, "the walk moved the bolt too rarely to mean much");
     cr_assert_gt(events_seen, expected);
 }
