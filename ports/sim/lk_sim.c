@@ -302,6 +302,15 @@ void lk_sim_default_config(struct lk_sim_config *c)
     c->current_sense = 1;
 }
 
+void lk_sim_config_geometry(struct lk_sim_config *c, uint32_t size, uint32_t erase,
+                            uint32_t prog, uint8_t erased)
+{
+    c->storage_size = size;
+    c->erase_size = erase;
+    c->prog_size = prog;
+    c->erase_value = erased;
+}
+
 int lk_sim_init(struct lk_sim *sim, const struct lk_sim_config *cfg)
 {
     struct lk_sim_config def;

@@ -91,6 +91,10 @@ struct lk_sim {
  * sensors. */
 void lk_sim_default_config(struct lk_sim_config *c);
 
+/* Set the storage geometry fields of c (bytes; erased = erase value). */
+void lk_sim_config_geometry(struct lk_sim_config *c, uint32_t size, uint32_t erase,
+                            uint32_t prog, uint8_t erased);
+
 /* Initialise sim from cfg (NULL = defaults): erased storage, bolt at its
  * start position, and sim->port filled in. Returns LK_OK or LK_ERR_INVAL
  * for an impossible config (storage larger than LK_SIM_STORAGE_MAX, zero

@@ -101,10 +101,7 @@ static void sim_fresh(uint32_t seed)
 
     lk_sim_default_config(&c);
     c.seed = seed;
-    c.storage_size = g->size;
-    c.erase_size = g->erase;
-    c.prog_size = g->prog;
-    c.erase_value = g->erased;
+    lk_sim_config_geometry(&c, g->size, g->erase, g->prog, g->erased);
     if (lk_sim_init(&sim, &c) != LK_OK) {
         fprintf(stderr, "sim init failed\n");
         exit(2);

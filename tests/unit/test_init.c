@@ -150,10 +150,7 @@ static void vendor_geometry(uint32_t size, uint32_t erase, uint32_t prog, uint8_
     struct lk_sim_config c;
 
     lk_sim_default_config(&c);
-    c.storage_size = size;
-    c.erase_size = erase;
-    c.prog_size = prog;
-    c.erase_value = erased;
+    lk_sim_config_geometry(&c, size, erase, prog, erased);
     cr_assert_eq(lk_sim_init(&sim, &c), LK_OK);
     cr_assert_eq(lk_init(&lk, &sim.port, NULL), LK_OK, "%u/%u/%u/%02x refused", size, erase,
                  prog, erased);

@@ -47,10 +47,7 @@ static void geometry(uint32_t size, uint32_t erase, uint32_t prog, uint8_t erase
     struct lk_sim_config c;
 
     lk_sim_default_config(&c);
-    c.storage_size = size;
-    c.erase_size = erase;
-    c.prog_size = prog;
-    c.erase_value = erased;
+    lk_sim_config_geometry(&c, size, erase, prog, erased);
     fixture_start(&f, &c);
 }
 
@@ -371,10 +368,7 @@ Test(store, format_v1_fixture_mcu_zero_bank1_wrapped_ring_still_loads)
     uint32_t seq;
 
     lk_sim_default_config(&c);
-    c.storage_size = 12288;
-    c.erase_size = 2048;
-    c.prog_size = 8;
-    c.erase_value = 0x00;
+    lk_sim_config_geometry(&c, 12288, 2048, 8, 0x00);
     load_fixture("store-v1-mcu00.bin", &c, 12288);
     cr_assert_eq(f.lk.store.active, 1);
     expect_common_records();
