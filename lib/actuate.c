@@ -9,6 +9,9 @@ enum { PH_IDLE = 0, PH_DRIVE = 1, PH_BRAKE = 2 };
 
 /* bolt_end before the bolt has ever been read at an end position. */
 #define BOLT_UNSEEN 0xFFu
+/* bolt_end after a stroke lost sight of the bolt: the next end position is
+ * learnt, not classified (the motor may have put it there). */
+#define BOLT_LOST 0xFEu
 
 static uint8_t state_at(uint8_t bolt)
 {
@@ -198,6 +201,7 @@ static void poll_drive(struct lk_lock *lk, uint32_t now)
         /* Blind: stop rather than drive into an end stop we cannot see. */
         motor_stop(lk, now);
         a->state = LK_STATE_UNKNOWN;
+        a->bolt_end = BOLT_LOST;
         emit_op(lk, now, a->op, LK_REASON_PORT_ERROR);
         return;
     }
@@ -274,6 +278,11 @@ static void poll_idle(struct lk_lock *lk, uint32_t now, int bolt, int hold_reloc
             a->state = LK_STATE_UNKNOWN;
             a->relock_armed = 0;
         }
+    } else if (a->bolt_end == BOLT_LOST) {
+        a->bolt_end = (uint8_t)bolt;
+        a->state = state_at((uint8_t)bolt);
+        lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_NONE, LK_INDEX_NONE,
+                LK_INDEX_NONE);
     } else if (bolt != a->bolt_end) {
         mv->kind = (a->bolt_end == BOLT_UNSEEN) ? LK_MOVED_FIRST : LK_MOVED_MANUAL;
         mv->to = (uint8_t)bolt;
@@ -287,6 +296,9 @@ static void poll_idle(struct lk_lock *lk, uint32_t now, int bolt, int hold_reloc
         a->state = state_at((uint8_t)bolt);
         lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_NONE, LK_INDEX_NONE,
                 LK_INDEX_NONE);
+        if (bolt == LK_BOLT_RETRACTED) {
+            arm_relock(lk, now); /* turned part way and back: still due a relock */
+        }
     }
 
     if (!a->relock_armed) {
@@ -355,7 +367,8 @@ void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int b
         lk_deadline_want(dl, a->t_phase + lk->cfg.brake_ms);
     }
     /* A relock held by an open door waits for the door, not the clock. */
-    if (a->relock_armed && !(hold_relock && lk_time_reached(now, a->t_relock))) {
+    if (a->relock_armed && a->phase == PH_IDLE &&
+        !(hold_relock && lk_time_reached(now, a->t_relock))) {
         lk_deadline_want(dl, a->t_relock);
     }
 }

@@ -40,32 +40,39 @@ void lk_indicate(const struct lk_lock *lk, int what)
     }
 }
 
-/* Index of the alarm kinds lockcore raises itself; -1 for others. */
+/* The alarm kinds lockcore raises itself, by index. */
+static const uint8_t alarm_reason[LK_ALARM_KINDS] = {
+    LK_REASON_JAMMED, LK_REASON_DOOR_FORCED_OPEN, LK_REASON_ESCUTCHEON_REMOVED,
+    LK_REASON_DOOR_AJAR, LK_REASON_KEY_WHILE_HEALTHY,
+};
+
 static int alarm_kind(uint8_t reason)
 {
-    switch (reason) {
-    case LK_REASON_JAMMED: return 0;
-    case LK_REASON_DOOR_FORCED_OPEN: return 1;
-    case LK_REASON_ESCUTCHEON_REMOVED: return 2;
-    case LK_REASON_DOOR_AJAR: return 3;
-    case LK_REASON_KEY_WHILE_HEALTHY: return 4;
-    default: return -1;
+    int k;
+
+    for (k = 0; k < LK_ALARM_KINDS; k++) {
+        if (alarm_reason[k] == reason) {
+            return k;
+        }
     }
+    return -1;
 }
 
-/* Emit and indicate, at most once per alarm_repeat_ms for each kind. */
-static void raise_alarm(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source, int k)
+/* Emit and indicate, at most once per alarm_repeat_ms for each kind.
+ * Returns 0 if the rate limit held it back. */
+static int raise_alarm(struct lk_lock *lk, uint32_t now, int k)
 {
     struct lk_alarms *a = &lk->alarms;
     uint8_t bit = (uint8_t)(1u << k);
 
     if ((a->raised & bit) != 0u && now - a->last[k] < lk->cfg.alarm_repeat_ms) {
-        return;
+        return 0;
     }
     a->raised |= bit;
     a->last[k] = now;
-    lk_emit(lk, now, LK_OP_ALARM, source, reason, LK_INDEX_NONE, LK_INDEX_NONE);
-    lk_indicate(lk, (reason == LK_REASON_JAMMED) ? LK_IND_JAMMED : LK_IND_ALARM);
+    lk_emit(lk, now, LK_OP_ALARM, a->source[k], alarm_reason[k], LK_INDEX_NONE, LK_INDEX_NONE);
+    lk_indicate(lk, (k == 0) ? LK_IND_JAMMED : LK_IND_ALARM);
+    return 1;
 }
 
 void lk_alarm(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source)
@@ -73,7 +80,8 @@ void lk_alarm(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source)
     int k = alarm_kind(reason);
 
     if (k >= 0) {
-        raise_alarm(lk, now, reason, source, k);
+        lk->alarms.source[k] = source;
+        (void)raise_alarm(lk, now, k); /* a momentary repeat inside the window is dropped */
     }
 }
 
@@ -83,26 +91,52 @@ void lk_alarm_standing(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t
     int k = alarm_kind(reason);
     uint8_t bit;
 
-    if (k < 0) {
-        return;
-    }
-    bit = (uint8_t)(1u << k);
-    if ((a->active & bit) != 0u) {
+    if (k < 0 || (a->active & (1u << k)) != 0u) {
         return; /* raised when the condition began */
     }
+    bit = (uint8_t)(1u << k);
     a->active |= bit;
-    if ((a->silenced & bit) == 0u) {
-        raise_alarm(lk, now, reason, source, k);
+    a->source[k] = source;
+    if (!raise_alarm(lk, now, k)) {
+        a->pending |= bit; /* held back by the rate limit: raised when it allows */
     }
 }
 
 void lk_alarm_clear(struct lk_lock *lk, uint8_t reason)
 {
     int k = alarm_kind(reason);
+    uint8_t keep;
 
     if (k >= 0) {
-        lk->alarms.active &= (uint8_t)~(1u << k);
-        lk->alarms.silenced &= (uint8_t)~(1u << k);
+        keep = (uint8_t)~(1u << k);
+        lk->alarms.active &= keep;
+        lk->alarms.silenced &= keep;
+        lk->alarms.pending &= keep;
+    }
+}
+
+void lk_alarm_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
+{
+    struct lk_alarms *a = &lk->alarms;
+    int k;
+
+    for (k = 0; k < LK_ALARM_KINDS; k++) {
+        uint8_t bit = (uint8_t)(1u << k);
+        uint32_t until = a->last[k] + lk->cfg.alarm_repeat_ms;
+
+        if ((a->raised & bit) == 0u) {
+            continue;
+        }
+        if (!lk_time_reached(now, until)) {
+            lk_deadline_want(dl, until);
+        } else if ((a->pending & bit) != 0u) {
+            a->pending &= (uint8_t)~bit;
+            (void)raise_alarm(lk, now, k);
+        } else {
+            /* Window over: forget it, so a 2^32 ms clock wrap cannot make an
+             * old raise look recent. */
+            a->raised &= (uint8_t)~bit;
+        }
     }
 }
 
@@ -114,6 +148,7 @@ int lk_alarm_silence(struct lk_lock *lk, uint16_t user, uint16_t cred)
         return rc;
     }
     lk->alarms.silenced = lk->alarms.active;
+    lk->alarms.pending = 0;
     lk_indicate(lk, LK_IND_SILENCED);
     lk_emit(lk, lk->port->now_ms(lk->port->ctx), LK_OP_STATE, LK_SRC_UNSPECIFIED,
             LK_REASON_ALARM_SILENCED, user, cred);

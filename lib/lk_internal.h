@@ -48,6 +48,8 @@ void lk_indicate(const struct lk_lock *lk, int what);
 void lk_alarm(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source);
 void lk_alarm_standing(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source);
 void lk_alarm_clear(struct lk_lock *lk, uint8_t reason);
+/* Raise standing alarms the rate limit held back, once it allows. */
+void lk_alarm_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl);
 
 /* What the idle bolt did during one poll (actuate reports, override
  * classifies). */

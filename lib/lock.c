@@ -110,9 +110,7 @@ int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_conf
     lk->wall_trusted = 0;
     lk_act_init(lk);
     lk_ovr_init(lk);
-    lk->alarms.raised = 0;
-    lk->alarms.active = 0;
-    lk->alarms.silenced = 0;
+    lk_fill((uint8_t *)&lk->alarms, 0, sizeof lk->alarms);
     rc = port->motor_drive(port->ctx, LK_MOTOR_COAST);
     if (rc == LK_OK) {
         rc = lk_store_mount(lk, &found);
@@ -184,6 +182,7 @@ int lk_poll(struct lk_lock *lk, uint32_t *next_ms)
         if (lk->act.state != LK_STATE_JAMMED) {
             lk_alarm_clear(lk, LK_REASON_JAMMED);
         }
+        lk_alarm_poll(lk, now, &dl);
     }
     if (!dl.set) {
         return LK_POLL_IDLE;

@@ -9,6 +9,9 @@
 /* Record key of the persisted last state: [bolt end, door level]. */
 #define KEY_LAST_STATE 0x0100u
 #define UNSAVED 0xFFu
+/* A bolt sensor that failed is read again after this, ms: slow enough not
+ * to drain the battery on a broken sensor, quick enough to recover. */
+#define BOLT_RETRY_MS 1000u
 
 static int fitted(const struct lk_lock *lk, int s)
 {
@@ -46,6 +49,7 @@ void lk_ovr_init(struct lk_lock *lk)
     }
     o->t_door_open = 0;
     o->path_valid = 0;
+    o->seen = 0;
     o->sampled = 0;
     o->saved_end = UNSAVED;
     o->saved_door = UNSAVED;
@@ -113,13 +117,22 @@ int lk_ovr_sample(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
             }
             continue;
         }
-        if (!o->sampled || (s == LK_SENSOR_BOLT && moving)) {
-            /* First reading, or a movement the motor makes: no debounce. */
+        if ((o->seen & (1u << s)) == 0u) {
+            /* First good reading: taken as it is, and a condition already
+             * standing (escutcheon off, door open) starts now. */
+            o->seen |= (uint8_t)(1u << s);
             o->stable[s] = (uint8_t)level;
             o->cand[s] = (uint8_t)level;
             if (s == LK_SENSOR_DOOR && level == 1) {
                 o->t_door_open = now;
             }
+            if (s == LK_SENSOR_TAMPER && level == 1) {
+                lk_alarm_standing(lk, now, LK_REASON_ESCUTCHEON_REMOVED, LK_SRC_FORCED);
+            }
+        } else if (s == LK_SENSOR_BOLT && moving) {
+            /* A movement the motor makes: its own checks judge it. */
+            o->stable[s] = (uint8_t)level;
+            o->cand[s] = (uint8_t)level;
         } else if (level == o->stable[s]) {
             o->cand[s] = (uint8_t)level;
         } else if (level != o->cand[s]) {
@@ -134,12 +147,23 @@ int lk_ovr_sample(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
         if (is_path(s) && o->stable[s] == 1u) {
             o->path_seen[s] = now;
             o->path_valid |= (uint8_t)(1u << s);
-        } else if (is_path(s) && now - o->path_seen[s] > lk->cfg.path_window_ms) {
-            /* Forget it, so a 2^32 ms clock wrap cannot make it recent. */
-            o->path_valid &= (uint8_t)~(1u << s);
+        } else if (is_path(s) && (o->path_valid & (1u << s)) != 0u) {
+            /* Forget it once the window is over (woken for that), so a
+             * 2^32 ms clock wrap cannot make it recent again. */
+            if (now - o->path_seen[s] > lk->cfg.path_window_ms) {
+                o->path_valid &= (uint8_t)~(1u << s);
+            } else {
+                lk_deadline_want(dl, o->path_seen[s] + lk->cfg.path_window_ms + 1u);
+            }
         }
     }
     o->sampled = 1;
+    if (bolt_rc == LK_OK && (o->seen & 1u) == 0u) {
+        bolt_rc = LK_ERR_IO; /* never read: no level to report */
+    }
+    if (bolt_rc != LK_OK) {
+        lk_deadline_want(dl, now + BOLT_RETRY_MS);
+    }
     return (bolt_rc != LK_OK) ? bolt_rc : (int)o->stable[LK_SENSOR_BOLT];
 }
 
@@ -188,6 +212,11 @@ static void manual_movement(struct lk_lock *lk, uint32_t now, const struct lk_mo
     uint8_t src;
 
     if (mv->kind == LK_MOVED_FIRST) {
+        if (o->saved_end == LK_BOLT_EXTENDED && mv->to == LK_BOLT_EXTENDED &&
+            o->saved_door == 0u && lk_ovr_door_open(lk)) {
+            /* Shut and locked when power went, open past the bolt now. */
+            lk_alarm(lk, now, LK_REASON_DOOR_FORCED_OPEN, LK_SRC_FORCED);
+        }
         if (o->saved_end == UNSAVED || o->saved_end == mv->to) {
             lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_NONE, LK_INDEX_NONE,
                     LK_INDEX_NONE);

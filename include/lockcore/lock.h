@@ -123,6 +123,7 @@ struct lk_override {
     uint8_t stable[LK_SENSOR_COUNT_];      /* debounced levels */
     uint8_t cand[LK_SENSOR_COUNT_];        /* level waiting out the debounce */
     uint8_t path_valid;                    /* path_seen bits that hold a time */
+    uint8_t seen;                          /* sensors read successfully at least once */
     uint8_t sampled;                       /* first sample taken */
     uint8_t saved_end;                     /* bolt end in the persisted state */
     uint8_t saved_door;                    /* door level in the persisted state */
@@ -131,10 +132,12 @@ struct lk_override {
 /* Alarm bookkeeping (private): rate limit and silence per alarm kind. */
 #define LK_ALARM_KINDS 5
 struct lk_alarms {
-    uint32_t last[LK_ALARM_KINDS]; /* when each kind was last raised, ms */
-    uint8_t raised;                /* kinds raised at least once */
-    uint8_t active;                /* standing conditions (tamper, ajar, jam) */
-    uint8_t silenced;              /* active kinds an admin silenced */
+    uint32_t last[LK_ALARM_KINDS];  /* when each kind was last raised, ms */
+    uint8_t source[LK_ALARM_KINDS]; /* enum lk_source to raise each kind with */
+    uint8_t raised;                 /* kinds raised within the last repeat interval */
+    uint8_t active;                 /* standing conditions (tamper, ajar, jam) */
+    uint8_t silenced;               /* active kinds an admin silenced */
+    uint8_t pending;                /* standing kinds held back by the rate limit */
 };
 
 /* Persistent storage bookkeeping (private); see docs/storage-format.md. */
@@ -229,8 +232,9 @@ int lk_get_state(const struct lk_lock *lk);
 /*
  * Silence the alarms now standing (tamper, door ajar, jammed) on behalf of
  * user/cred, an admin the application has verified: lockcore indicates
- * LK_IND_SILENCED and emits a STATE event with LK_REASON_ALARM_SILENCED. A
- * silenced alarm is raised again only after its condition has cleared.
+ * LK_IND_SILENCED, emits a STATE event with LK_REASON_ALARM_SILENCED, and
+ * drops any standing alarm the rate limit was still holding back. A silenced
+ * alarm is raised again only after its condition has cleared and begun anew.
  * Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT.
  */
 int lk_alarm_silence(struct lk_lock *lk, uint16_t user, uint16_t cred);

@@ -47,6 +47,13 @@ static unsigned count(uint8_t op, uint8_t source, uint8_t reason)
     return n;
 }
 
+static void power_cycle(void)
+{
+    f.rec.n = 0;
+    cr_assert_eq(lk_init(&f.lk, &f.sim.port, &f.cfg), LK_OK);
+    run(5);
+}
+
 static unsigned manual_events(void)
 {
     unsigned i;
@@ -220,13 +227,6 @@ Test(override, key_turned_while_the_motor_runs_is_one_motor_event)
     cr_assert_eq(manual_events(), 0, "a commanded stroke was classified as manual");
 }
 
-static void power_cycle(void)
-{
-    f.rec.n = 0;
-    cr_assert_eq(lk_init(&f.lk, &f.sim.port, &f.cfg), LK_OK);
-    run(5);
-}
-
 Test(override, key_used_while_the_lock_had_no_power)
 {
     boot_with(1u << LK_SENSOR_KEY, LK_SIM_TRAVEL_FULL);
@@ -290,31 +290,200 @@ Test(override, door_opened_while_unlocked_is_no_alarm_until_ajar)
     cr_assert_eq(count(LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_DOOR_AJAR), 2);
 }
 
-Test(override, tamper_alarm_is_rate_limited_and_silenced_by_an_admin)
+Test(override, tamper_alarm_is_rate_limited_then_raised_when_allowed)
 {
     boot_with(1u << LK_SENSOR_TAMPER, LK_SIM_TRAVEL_FULL);
     cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 1), LK_OK);
     run(100);
     cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 1);
-    /* put back and off again within the repeat interval: no second alarm */
+    /* put back and off again within the repeat interval: held back ... */
     cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 0), LK_OK);
     run(100);
     cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 1), LK_OK);
     run(100);
     cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 1);
-    /* an admin silences it; it stays silent while the condition stands */
+    /* ... and raised once the interval allows, since it still stands */
+    run(LK_DEFAULT_ALARM_REPEAT_MS);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 2);
+    /* a standing alarm does not repeat by itself */
+    run(10u * LK_DEFAULT_ALARM_REPEAT_MS);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 2);
+}
+
+Test(override, silence_drops_an_alarm_the_rate_limit_held_back)
+{
+    boot_with(1u << LK_SENSOR_TAMPER, LK_SIM_TRAVEL_FULL);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 1), LK_OK);
+    run(100);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 0), LK_OK);
+    run(100);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 1), LK_OK);
+    run(100);
     cr_assert_eq(lk_alarm_silence(&f.lk, 0, 3), LK_OK);
     cr_assert_eq(f.sim.last_indication, LK_IND_SILENCED);
     cr_assert_eq(count(LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_ALARM_SILENCED), 1);
-    run(120000);
-    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 1);
-    /* cleared, then removed again after the interval: raised again */
+    cr_assert_eq(f.rec.ev[f.rec.n - 1].cred, 3);
+    run(3u * LK_DEFAULT_ALARM_REPEAT_MS);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 1,
+                 "silenced alarm came back while the condition stood");
+    /* cleared and begun anew: raised again */
     cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 0), LK_OK);
     run(100);
     cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 1), LK_OK);
     run(100);
     cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 2);
     cr_assert_eq(lk_alarm_silence(NULL, 0, 0), LK_ERR_INVAL);
+}
+
+Test(override, tamper_already_off_at_boot_alarms)
+{
+    struct lk_sim_config c;
+
+    lk_sim_default_config(&c);
+    c.sensors_fitted = 1u << LK_SENSOR_TAMPER;
+    fixture_start(&f, &c);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_TAMPER, 1), LK_OK);
+    run(5);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_ESCUTCHEON_REMOVED), 1);
+}
+
+Test(override, ajar_held_back_by_the_rate_limit_is_raised_later)
+{
+    f.cfg.door_ajar_ms = 5000;
+    boot_with(1u << LK_SENSOR_DOOR, 0);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 1), LK_OK);
+    run(6000);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_DOOR_AJAR), 1);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 0), LK_OK);
+    run(100);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 1), LK_OK);
+    run(6000); /* ajar again, 12 s after the first alarm */
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_DOOR_AJAR), 1);
+    run(LK_DEFAULT_ALARM_REPEAT_MS);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_DOOR_AJAR), 2,
+                 "an ajar door was never reported the second time");
+}
+
+Test(override, door_forced_while_the_lock_had_no_power)
+{
+    boot_with(1u << LK_SENSOR_DOOR, LK_SIM_TRAVEL_FULL);
+    run(100);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 1), LK_OK);
+    power_cycle();
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_DOOR_FORCED_OPEN), 1);
+}
+
+Test(override, unpowered_movement_is_never_called_forced)
+{
+    f.cfg.manual_paths = LK_PATH_ALL;
+    boot_with(PATHS, LK_SIM_TRAVEL_FULL);
+    run(100);
+    lk_sim_move_bolt(&f.sim, 0);
+    power_cycle();
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_MANUAL, LK_REASON_WHILE_UNPOWERED), 1);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_DOOR_FORCED_OPEN), 0);
+}
+
+static int first_read_fails;
+static int flaky_sensor(void *ctx, int sensor, uint8_t *level)
+{
+    if (sensor == LK_SENSOR_BOLT && first_read_fails > 0) {
+        first_read_fails--;
+        return LK_ERR_IO;
+    }
+    return f.sim.port.sensor_read(ctx, sensor, level);
+}
+
+Test(override, bolt_unreadable_at_boot_makes_no_phantom_movement)
+{
+    static struct lk_port p;
+
+    boot_with(0, LK_SIM_TRAVEL_FULL);
+    run(100); /* locked state persisted */
+    p = f.sim.port;
+    p.sensor_read = flaky_sensor;
+    first_read_fails = 3;
+    f.rec.n = 0;
+    cr_assert_eq(lk_init(&f.lk, &p, &f.cfg), LK_OK);
+    run(3500); /* retried once a second */
+    cr_assert_eq(manual_events(), 0, "a bolt that never moved was reported moving");
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_LOCKED);
+}
+
+Test(override, read_error_mid_stroke_then_the_end_is_learnt_not_forced)
+{
+    f.cfg.manual_paths = LK_PATH_ALL;
+    boot_with(PATHS, LK_SIM_TRAVEL_FULL);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    run(100);
+    f.sim.fail_sensor = 1;
+    run(50);
+    f.sim.fail_sensor = 0;
+    lk_sim_move_bolt(&f.sim, 0);
+    run(100);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_UNLOCKED);
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_FORCED, 0), 0);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_DOOR_FORCED_OPEN), 0);
+}
+
+Test(override, partial_turn_keeps_the_auto_relock)
+{
+    f.cfg.auto_relock_ms = 5000;
+    boot_with(0, LK_SIM_TRAVEL_FULL);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    run(2000);
+    lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL / 2);
+    run(100);
+    lk_sim_move_bolt(&f.sim, 0);
+    run(100);
+    run(10000);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_LOCKED, "relock lost after a partial turn");
+}
+
+Test(override, key_wins_over_other_active_paths_and_classes_work_for_locking)
+{
+    f.cfg.manual_paths = LK_PATH_ALL;
+    boot_with(PATHS, 0);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_THUMBTURN, 1), LK_OK);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 1), LK_OK);
+    run(50);
+    lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL);
+    run(50);
+    cr_assert_eq(count(LK_OP_LOCK, LK_SRC_KEY, 0), 1);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 0), LK_OK);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_THUMBTURN, 0), LK_OK);
+    run(LK_DEFAULT_PATH_WINDOW_MS + 100);
+    f.rec.n = 0;
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_HANDLE, 1), LK_OK);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_MECH_CODE, 1), LK_OK);
+    run(50);
+    lk_sim_move_bolt(&f.sim, 0);
+    run(50);
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_MECH_CODE, 0), 1);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_HANDLE, 0), LK_OK);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_MECH_CODE, 0), LK_OK);
+    run(LK_DEFAULT_PATH_WINDOW_MS + 100);
+    /* forced the other way (bolt pushed out): the class, but no forced-open alarm */
+    f.rec.n = 0;
+    lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL);
+    run(50);
+    cr_assert_eq(count(LK_OP_LOCK, LK_SRC_FORCED, 0), 1);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_FORCED, LK_REASON_DOOR_FORCED_OPEN), 0);
+}
+
+Test(override, old_path_activity_is_forgotten_across_a_clock_wrap)
+{
+    boot_with(1u << LK_SENSOR_KEY, LK_SIM_TRAVEL_FULL);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 1), LK_OK);
+    run(100);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_KEY, 0), LK_OK);
+    run(100);
+    /* idle for a whole turn of the 32-bit clock, then a hand turns the bolt */
+    run(0xFFFFFFFFu - 150u);
+    f.rec.n = 0;
+    lk_sim_move_bolt(&f.sim, 0);
+    run(50);
+    cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_MANUAL, 0), 1, "a key used 49 days ago was blamed");
 }
 
 static unsigned key_alarm_case(uint8_t policy, uint32_t battery_mv)
@@ -406,9 +575,12 @@ Test(override, bad_config_refused)
 
 Test(override, failed_optional_sensor_keeps_its_last_level)
 {
-    boot_with(1u << LK_SENSOR_DOOR, LK_SIM_TRAVEL_FULL);
-    f.sim.cfg.sensors_fitted = 0; /* the sim now answers NOTSUP for the door */
+    f.cfg.door_ajar_ms = 5000;
+    boot_with(1u << LK_SENSOR_DOOR, 0);
+    cr_assert_eq(lk_sim_set_sensor(&f.sim, LK_SENSOR_DOOR, 1), LK_OK);
     run(100);
-    cr_assert_eq(f.rec.n, 0);
-    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_LOCKED);
+    f.sim.cfg.sensors_fitted = 0; /* the sim now answers NOTSUP for the door */
+    run(6000);
+    cr_assert_eq(count(LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_DOOR_AJAR), 1,
+                 "a failed read must not close the door");
 }
