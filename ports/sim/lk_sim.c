@@ -21,7 +21,10 @@ static uint32_t next_rand(struct lk_sim *s)
 
 static uint32_t sim_now(void *ctx)
 {
-    return sim_of(ctx)->now;
+    struct lk_sim *s = sim_of(ctx);
+
+    s->now += s->cfg.clock_autostep;
+    return s->now;
 }
 
 static int in_region(const struct lk_sim *s, uint32_t off, uint32_t len)

@@ -37,6 +37,8 @@ struct lk_sim_config {
     uint32_t inrush_ms;      /* inrush (2 x run current) after each start, ms */
     int32_t bolt_start_ppm;  /* initial bolt position */
     int current_sense;       /* 1: the port offers motor_current_ma */
+    uint32_t clock_autostep; /* ms the clock advances at each now_ms call (0 = only
+                                lk_sim_step moves it); for code that waits on the clock */
     uint32_t sensors_fitted; /* optional sensors: (1u << LK_SENSOR_x) */
 };
 
