@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lk_conformance.h"
+#include "lk_port_template.h"
 #include "lk_sim.h"
 
 static struct lk_sim sim;
@@ -197,4 +198,20 @@ Test(conformance, optional_capabilities_missing_are_skipped)
     cr_assert_eq(run_all(&t), 0, "%s", out);
     cr_assert_not_null(strstr(out, "# SKIP needs entropy"), "%s", out);
     cr_assert_not_null(strstr(out, " failed, 5 skipped"), "%s", out); /* + storage_sync */
+}
+
+Test(conformance, unfilled_template_port_is_refused_naming_a_callback)
+{
+    static struct lk_port p;
+    static struct my_port_state st;
+    struct lk_conf_target t;
+    struct lk_lock lk;
+
+    lk_port_template_init(&p, &st);
+    memset(&t, 0, sizeof t);
+    t.port = &p;
+    cr_assert_gt(run_all(&t), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "storage_erase returned -95"), "%s", out);
+    cr_assert_not_null(strstr(out, "motor_drive refused COAST with -95"), "%s", out);
+    cr_assert_eq(lk_init(&lk, &p, NULL), LK_ERR_NOTSUP);
 }
