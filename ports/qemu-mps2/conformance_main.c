@@ -20,6 +20,8 @@ int main(void)
 
     lk_mps2_init(&board);
     t.port = &board.port;
+    t.reinit = lk_mps2_reinit;
+    t.reinit_ctx = &board;
     t.out = out;
     failed = lk_conf_run(&t);
     fflush(stdout);

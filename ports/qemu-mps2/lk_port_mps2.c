@@ -94,10 +94,8 @@ static int mps2_sensor(void *ctx, int sensor, uint8_t *level)
     return LK_OK;
 }
 
-void lk_mps2_init(struct lk_mps2 *m)
+static void start(struct lk_mps2 *m)
 {
-    memset(m, 0, sizeof *m);
-    memset(m->storage, 0xFF, sizeof m->storage);
     TIMER_CTRL = 0;
     TIMER_RELOAD = 0xFFFFFFFFu;
     TIMER_VALUE = 0xFFFFFFFFu;
@@ -116,4 +114,22 @@ void lk_mps2_init(struct lk_mps2 *m)
     m->port.storage_erase = mps2_erase;
     m->port.motor_drive = mps2_motor;
     m->port.sensor_read = mps2_sensor;
+}
+
+void lk_mps2_init(struct lk_mps2 *m)
+{
+    memset(m, 0, sizeof *m);
+    memset(m->storage, 0xFF, sizeof m->storage);
+    start(m);
+}
+
+int lk_mps2_reinit(void *ctx)
+{
+    struct lk_mps2 *m = ctx;
+    uint32_t ms = m->ms;
+
+    memset(&m->port, 0, sizeof m->port);
+    start(m);
+    m->ms = ms; /* the clock must not go back across the port's restart */
+    return LK_OK;
 }

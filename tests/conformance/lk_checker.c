@@ -29,6 +29,12 @@ static int violate(struct lk_checker *c, int cb, const char *rule)
     return LK_ERR_INVAL;
 }
 
+/* A callback's return value: positive values break the contract. */
+static int ret(struct lk_checker *c, int cb, int rc)
+{
+    return (rc > 0) ? violate(c, cb, "returned a positive value") : rc;
+}
+
 static void fill(uint8_t *p, uint8_t v, size_t n)
 {
     size_t i;
@@ -80,7 +86,7 @@ static int guarded_read(struct lk_checker *c, uint32_t off, uint8_t *out, uint32
     while (len > 0u) {
         n = (len < CHUNK) ? len : CHUNK;
         fill(g, GUARD_BYTE, sizeof g);
-        rc = c->inner->storage_read(c->inner->ctx, off, g + GUARD, n);
+        rc = ret(c, LK_CHK_STORAGE_READ, c->inner->storage_read(c->inner->ctx, off, g + GUARD, n));
         if (!guards_intact(g, n)) {
             return violate(c, LK_CHK_STORAGE_READ, "wrote outside the buffer it was given");
         }
@@ -150,14 +156,21 @@ static int w_prog(void *ctx, uint32_t off, const void *buf, uint32_t len)
         }
         for (i = 0; i < n; i++) {
             if (back[i] != p->erase_value) {
-                return violate(c, LK_CHK_STORAGE_PROG, "into bytes that are not erased");
+                return violate(c, LK_CHK_STORAGE_PROG,
+                               "into bytes that do not read back erased (a bad erase or read?)");
             }
         }
     }
     if (power_off(c)) {
+        /* torn: the first half (in whole prog units) lands, then power goes */
+        uint32_t part = (len / 2u) - (len / 2u) % p->prog_size;
+
+        if (c->cut_torn && part > 0u) {
+            (void)p->storage_prog(p->ctx, off, buf, part);
+        }
         return LK_ERR_IO;
     }
-    return p->storage_prog(p->ctx, off, buf, len);
+    return ret(c, LK_CHK_STORAGE_PROG, p->storage_prog(p->ctx, off, buf, len));
 }
 
 static int w_erase(void *ctx, uint32_t off)
@@ -173,9 +186,12 @@ static int w_erase(void *ctx, uint32_t off)
         return violate(c, LK_CHK_STORAGE_ERASE, "outside the scratch region");
     }
     if (power_off(c)) {
+        if (c->cut_torn) {
+            (void)p->storage_erase(p->ctx, off); /* erased, but never acknowledged */
+        }
         return LK_ERR_IO;
     }
-    return p->storage_erase(p->ctx, off);
+    return ret(c, LK_CHK_STORAGE_ERASE, p->storage_erase(p->ctx, off));
 }
 
 static int w_sync(void *ctx)
@@ -183,7 +199,8 @@ static int w_sync(void *ctx)
     struct lk_checker *c = chk(ctx);
 
     c->calls[LK_CHK_STORAGE_SYNC]++;
-    return c->cut_done ? LK_ERR_IO : c->inner->storage_sync(c->inner->ctx);
+    return c->cut_done ? LK_ERR_IO
+                       : ret(c, LK_CHK_STORAGE_SYNC, c->inner->storage_sync(c->inner->ctx));
 }
 
 static int w_motor(void *ctx, int cmd)
@@ -191,7 +208,7 @@ static int w_motor(void *ctx, int cmd)
     struct lk_checker *c = chk(ctx);
 
     c->calls[LK_CHK_MOTOR_DRIVE]++;
-    return c->inner->motor_drive(c->inner->ctx, cmd);
+    return ret(c, LK_CHK_MOTOR_DRIVE, c->inner->motor_drive(c->inner->ctx, cmd));
 }
 
 static int w_current(void *ctx, uint32_t *ma)
@@ -201,7 +218,7 @@ static int w_current(void *ctx, uint32_t *ma)
     int rc;
 
     c->calls[LK_CHK_MOTOR_CURRENT]++;
-    rc = c->inner->motor_current_ma(c->inner->ctx, &g[1]);
+    rc = ret(c, LK_CHK_MOTOR_CURRENT, c->inner->motor_current_ma(c->inner->ctx, &g[1]));
     if (g[0] != 0xA5A5A5A5u || g[2] != 0xA5A5A5A5u) {
         return violate(c, LK_CHK_MOTOR_CURRENT, "wrote outside the value it was given");
     }
@@ -220,7 +237,7 @@ static int w_sensor(void *ctx, int sensor, uint8_t *level)
 
     c->calls[LK_CHK_SENSOR_READ]++;
     fill(g, GUARD_BYTE, sizeof g);
-    rc = c->inner->sensor_read(c->inner->ctx, sensor, &g[GUARD]);
+    rc = ret(c, LK_CHK_SENSOR_READ, c->inner->sensor_read(c->inner->ctx, sensor, &g[GUARD]));
     if (!guards_intact(g, 1)) {
         return violate(c, LK_CHK_SENSOR_READ, "wrote outside the level it was given");
     }
@@ -238,11 +255,14 @@ static int w_power(void *ctx, int source, struct lk_power_sample *out)
 
     c->calls[LK_CHK_POWER_READ]++;
     fill((uint8_t *)g, GUARD_BYTE, sizeof g);
-    rc = c->inner->power_read(c->inner->ctx, source, &g[1]);
+    rc = ret(c, LK_CHK_POWER_READ, c->inner->power_read(c->inner->ctx, source, &g[1]));
     for (i = 0; i < sizeof g[0]; i++) {
         if (b[i] != GUARD_BYTE || b[2u * sizeof g[0] + i] != GUARD_BYTE) {
             return violate(c, LK_CHK_POWER_READ, "wrote outside the sample it was given");
         }
+    }
+    if (rc == LK_OK && (g[1].mv > 60000u || g[1].ma < 0)) {
+        return violate(c, LK_CHK_POWER_READ, "gave mV above 60000 or a negative mA");
     }
     *out = g[1];
     return rc;
@@ -253,7 +273,7 @@ static int w_select(void *ctx, int source)
     struct lk_checker *c = chk(ctx);
 
     c->calls[LK_CHK_SOURCE_SELECT]++;
-    return c->inner->source_select(c->inner->ctx, source);
+    return ret(c, LK_CHK_SOURCE_SELECT, c->inner->source_select(c->inner->ctx, source));
 }
 
 static int w_load(void *ctx, int load, int on)
@@ -261,7 +281,7 @@ static int w_load(void *ctx, int load, int on)
     struct lk_checker *c = chk(ctx);
 
     c->calls[LK_CHK_LOAD_ENABLE]++;
-    return c->inner->load_enable(c->inner->ctx, load, on);
+    return ret(c, LK_CHK_LOAD_ENABLE, c->inner->load_enable(c->inner->ctx, load, on));
 }
 
 static int w_entropy(void *ctx, void *buf, size_t len)
@@ -277,7 +297,7 @@ static int w_entropy(void *ctx, void *buf, size_t len)
     while (len > 0u) {
         n = (len < 64u) ? len : 64u;
         fill(g, GUARD_BYTE, sizeof g);
-        rc = c->inner->entropy(c->inner->ctx, g + GUARD, n);
+        rc = ret(c, LK_CHK_ENTROPY, c->inner->entropy(c->inner->ctx, g + GUARD, n));
         if (!guards_intact(g, n)) {
             return violate(c, LK_CHK_ENTROPY, "wrote outside the buffer it was given");
         }
@@ -298,7 +318,7 @@ static int w_indicate(void *ctx, int what, uint8_t percent)
     struct lk_checker *c = chk(ctx);
 
     c->calls[LK_CHK_INDICATE]++;
-    return c->inner->indicate(c->inner->ctx, what, percent);
+    return ret(c, LK_CHK_INDICATE, c->inner->indicate(c->inner->ctx, what, percent));
 }
 
 void lk_checker_wrap(struct lk_checker *c, const struct lk_port *inner, uint32_t scratch_off,
@@ -320,6 +340,7 @@ void lk_checker_wrap(struct lk_checker *c, const struct lk_port *inner, uint32_t
     c->cut_armed = 0;
     c->cut_after = 0;
     c->cut_done = 0;
+    c->cut_torn = 0;
 
     c->port = *p;
     c->port.ctx = c;
@@ -340,9 +361,10 @@ void lk_checker_wrap(struct lk_checker *c, const struct lk_port *inner, uint32_t
     c->port.indicate = p->indicate ? w_indicate : NULL;
 }
 
-void lk_checker_arm_cut(struct lk_checker *c, uint32_t after)
+void lk_checker_arm_cut(struct lk_checker *c, uint32_t after, int torn)
 {
     c->cut_armed = 1;
     c->cut_after = after;
     c->cut_done = 0;
+    c->cut_torn = torn;
 }

@@ -36,13 +36,16 @@ struct lk_checker {
     int cut_armed;
     uint32_t cut_after;
     int cut_done;
+    int cut_torn;                /* the cut write half lands (prog) or lands unacknowledged */
 };
 
 /* Wrap inner. scratch_size 0 means the whole region. */
 void lk_checker_wrap(struct lk_checker *c, const struct lk_port *inner, uint32_t scratch_off,
                      uint32_t scratch_size);
-/* Cut power after `after` more completed storage writes. */
-void lk_checker_arm_cut(struct lk_checker *c, uint32_t after);
+/* Cut power after `after` more completed storage writes: that write fails
+ * (torn = 1: a prog lands its first half, an erase lands unacknowledged) and
+ * every later write fails too, until the checker is wrapped again. */
+void lk_checker_arm_cut(struct lk_checker *c, uint32_t after, int torn);
 /* The callback's name as declared in struct lk_port. */
 const char *lk_checker_cb_name(int cb);
 

@@ -12,6 +12,8 @@
 #define NEED_INDICATE 0x08u
 #define NEED_SYNC 0x10u
 #define NEED_WHOLE_SCRATCH 0x20u
+#define NEED_SELECT 0x40u
+#define NEED_LOADS 0x80u
 
 /* Everything a case works with; lives on the runner's stack. */
 struct conf {
@@ -81,6 +83,15 @@ static int fail(struct conf *c, const char *what)
     return LK_CONF_FAIL;
 }
 
+static int checker_verdict(struct conf *c);
+
+/* A callback failed: the checker's finding names the rule if it has one,
+ * else "<callback> <what> <rc>". */
+static int rc_fail(struct conf *c, const char *cb, const char *what, long rc)
+{
+    return (c->chk.violations != 0u) ? checker_verdict(c) : fail_cb(c, cb, what, rc);
+}
+
 /* The checker's verdict: a failure naming the callback, or pass. */
 static int checker_verdict(struct conf *c)
 {
@@ -124,12 +135,15 @@ static int case_geometry(struct conf *c)
     if (p->storage_size == 0u || p->erase_size == 0u || p->prog_size == 0u) {
         return fail(c, "storage geometry has a zero size");
     }
+    if (p->prog_size > LK_STORE_PROG_MAX) {
+        return fail_cb(c, "prog_size", "is above LK_STORE_PROG_MAX:", (long)p->prog_size);
+    }
     if (p->erase_size % p->prog_size != 0u || p->storage_size % p->erase_size != 0u) {
         return fail(c, "storage geometry: units do not divide");
     }
     if (c->t->scratch_off % p->erase_size != 0u || size % p->erase_size != 0u ||
         c->t->scratch_off > p->storage_size || size > p->storage_size - c->t->scratch_off ||
-        size < 2u * p->erase_size) {
+        size / p->erase_size < 2u) {
         return fail(c, "scratch region is not two or more whole erase units inside the region");
     }
     return LK_CONF_PASS;
@@ -147,7 +161,7 @@ static int expect_bytes(struct conf *c, uint32_t off, uint32_t len, int erased, 
 
         rc = c->chk.port.storage_read(&c->chk, off, buf, n);
         if (rc != LK_OK) {
-            return fail_cb(c, "storage_read", "returned", rc);
+            return rc_fail(c, "storage_read", "returned", rc);
         }
         for (i = 0; i < n; i++) {
             uint8_t want = erased ? c->p->erase_value : (uint8_t)(seed + 37u * (off + i));
@@ -166,14 +180,34 @@ static int erase_at(struct conf *c, uint32_t off)
 {
     int rc = c->chk.port.storage_erase(&c->chk, off);
 
-    return (rc == LK_OK) ? checker_verdict(c) : fail_cb(c, "storage_erase", "returned", rc);
+    return (rc == LK_OK) ? checker_verdict(c) : rc_fail(c, "storage_erase", "returned", rc);
 }
 
+static int prog_pattern(struct conf *c, uint32_t off, uint8_t seed);
+
+/* Write into two neighbouring units, erase one: it reads erased, and its
+ * neighbour is untouched. */
 static int case_erase(struct conf *c)
 {
-    int r = erase_at(c, c->t->scratch_off);
+    const uint32_t a = c->t->scratch_off;
+    const uint32_t b = a + c->p->erase_size;
+    int r;
 
-    return (r != LK_CONF_PASS) ? r : expect_bytes(c, c->t->scratch_off, c->p->erase_size, 1, 0);
+    if ((r = erase_at(c, a)) != LK_CONF_PASS || (r = erase_at(c, b)) != LK_CONF_PASS ||
+        (r = expect_bytes(c, a, c->p->erase_size, 1, 0)) != LK_CONF_PASS ||
+        (r = prog_pattern(c, a, 5)) != LK_CONF_PASS || (r = prog_pattern(c, b, 5)) != LK_CONF_PASS ||
+        (r = expect_bytes(c, a, c->p->prog_size, 0, 5)) != LK_CONF_PASS ||
+        (r = erase_at(c, a)) != LK_CONF_PASS) {
+        return r;
+    }
+    if ((r = expect_bytes(c, a, c->p->erase_size, 1, 0)) != LK_CONF_PASS) {
+        return r;
+    }
+    if ((r = expect_bytes(c, b, c->p->prog_size, 0, 5)) != LK_CONF_PASS) {
+        say(c, " (storage_erase changed the next unit)");
+        return r;
+    }
+    return erase_at(c, b);
 }
 
 /* Program one prog unit of pattern at off (erased before). */
@@ -190,37 +224,42 @@ static int prog_pattern(struct conf *c, uint32_t off, uint8_t seed)
         buf[i] = (uint8_t)(seed + 37u * (off + i));
     }
     rc = c->chk.port.storage_prog(&c->chk, off, buf, c->p->prog_size);
-    return (rc == LK_OK) ? checker_verdict(c) : fail_cb(c, "storage_prog", "returned", rc);
+    return (rc == LK_OK) ? checker_verdict(c) : rc_fail(c, "storage_prog", "returned", rc);
 }
 
 static int case_prog_read(struct conf *c)
 {
     const uint32_t unit = c->p->prog_size;
+    const uint32_t per_erase = c->p->erase_size / unit;
     const uint32_t first = c->t->scratch_off;
     const uint32_t last_unit = first + c->chk.scratch_size - c->p->erase_size;
     const uint32_t last = first + c->chk.scratch_size - unit;
-    const uint32_t odd = first + 3u * unit;
+    /* an odd prog unit inside the first erase unit, if it has room */
+    const uint32_t k = (per_erase >= 4u) ? 3u : (per_erase >= 2u) ? 1u : 0u;
+    const uint32_t odd = first + k * unit;
     uint8_t b[3];
     int r;
 
     if ((r = erase_at(c, first)) != LK_CONF_PASS || (r = erase_at(c, last_unit)) != LK_CONF_PASS ||
         (r = prog_pattern(c, first, 11)) != LK_CONF_PASS ||
         (r = prog_pattern(c, last, 11)) != LK_CONF_PASS ||
-        (r = prog_pattern(c, odd, 11)) != LK_CONF_PASS) {
+        (k != 0u && (r = prog_pattern(c, odd, 11)) != LK_CONF_PASS)) {
         return r;
     }
     if ((r = expect_bytes(c, first, unit, 0, 11)) != LK_CONF_PASS ||
         (r = expect_bytes(c, last, unit, 0, 11)) != LK_CONF_PASS ||
-        (r = expect_bytes(c, odd, unit, 0, 11)) != LK_CONF_PASS ||
-        (r = expect_bytes(c, first + unit, 2u * unit, 1, 0)) != LK_CONF_PASS) {
+        (k != 0u && (r = expect_bytes(c, odd, unit, 0, 11)) != LK_CONF_PASS) ||
+        (k > 1u && (r = expect_bytes(c, first + unit, (k - 1u) * unit, 1, 0)) != LK_CONF_PASS)) {
         return r;
     }
-    /* reads have no alignment rule: 3 bytes at an odd offset */
-    if (c->chk.port.storage_read(&c->chk, odd + 1u, b, 3) != LK_OK) {
-        return fail(c, "storage_read refused an unaligned read");
-    }
-    if (unit >= 4u && b[0] != (uint8_t)(11u + 37u * (odd + 1u))) {
-        return fail(c, "storage_read gave a wrong byte on an unaligned read");
+    /* reads have no alignment rule: 3 bytes from an odd offset */
+    if (unit >= 4u) {
+        if (c->chk.port.storage_read(&c->chk, first + 1u, b, 3) != LK_OK) {
+            return rc_fail(c, "storage_read", "refused an unaligned read with", -1);
+        }
+        if (b[0] != (uint8_t)(11u + 37u * (first + 1u)) || b[2] != (uint8_t)(11u + 37u * (first + 3u))) {
+            return fail(c, "storage_read gave a wrong byte on an unaligned read");
+        }
     }
     return checker_verdict(c);
 }
@@ -239,7 +278,7 @@ static int case_clock(struct conf *c)
     uint32_t now;
     unsigned long i;
 
-    for (i = 0; i < 20000000ul; i++) {
+    for (i = 0; i < 2000000ul; i++) {
         now = c->p->now_ms(c->p->ctx);
         if ((int32_t)(now - prev) < 0) {
             return fail_cb(c, "now_ms", "went backwards by", (long)(prev - now));
@@ -265,7 +304,7 @@ static int case_entropy(struct conf *c)
         rc = c->chk.port.entropy(&c->chk, b, sizeof b);
     }
     if (rc != LK_OK) {
-        return fail_cb(c, "entropy", "returned", rc);
+        return rc_fail(c, "entropy", "returned", rc);
     }
     for (i = 1; i < sizeof a; i++) {
         same += (a[i] == a[0]);
@@ -285,16 +324,16 @@ static int case_motor(struct conf *c)
     int rc;
 
     if ((rc = c->chk.port.motor_drive(&c->chk, LK_MOTOR_COAST)) != LK_OK) {
-        return fail_cb(c, "motor_drive", "refused COAST with", rc);
+        return rc_fail(c, "motor_drive", "refused COAST with", rc);
     }
     if ((rc = c->chk.port.motor_drive(&c->chk, LK_MOTOR_BRAKE)) != LK_OK) {
-        return fail_cb(c, "motor_drive", "refused BRAKE with", rc);
+        return rc_fail(c, "motor_drive", "refused BRAKE with", rc);
     }
     if ((rc = c->chk.port.motor_drive(&c->chk, 4)) >= 0) {
-        return fail_cb(c, "motor_drive", "accepted command 4, returned", rc);
+        return rc_fail(c, "motor_drive", "accepted command 4, returned", rc);
     }
     if ((rc = c->chk.port.motor_drive(&c->chk, -1)) >= 0) {
-        return fail_cb(c, "motor_drive", "accepted command -1, returned", rc);
+        return rc_fail(c, "motor_drive", "accepted command -1, returned", rc);
     }
     (void)c->chk.port.motor_drive(&c->chk, LK_MOTOR_COAST);
     return LK_CONF_PASS;
@@ -315,24 +354,24 @@ static int case_sensors(struct conf *c)
     int rc = c->chk.port.sensor_read(&c->chk, LK_SENSOR_BOLT, &level);
 
     if (rc != LK_OK) {
-        return fail_cb(c, "sensor_read", "(bolt) returned", rc);
+        return rc_fail(c, "sensor_read", "(bolt) returned", rc);
     }
     if (level > LK_BOLT_BETWEEN) {
-        return fail_cb(c, "sensor_read", "(bolt) gave level", level);
+        return rc_fail(c, "sensor_read", "(bolt) gave level", level);
     }
     for (s = LK_SENSOR_KEY; s < LK_SENSOR_COUNT_; s++) {
         rc = c->chk.port.sensor_read(&c->chk, s, &level);
         if ((c->p->sensors_fitted & (1u << s)) == 0u) {
             if (rc != LK_ERR_NOTSUP) {
-                return fail_cb(c, "sensor_read", "of an unfitted sensor did not say NOTSUP:", rc);
+                return rc_fail(c, "sensor_read", "of an unfitted sensor did not say NOTSUP:", rc);
             }
         } else if (rc != LK_OK || level > 1u) {
-            return fail_cb(c, "sensor_read", "of a fitted sensor failed or gave level",
+            return rc_fail(c, "sensor_read", "of a fitted sensor failed or gave level",
                            rc != LK_OK ? rc : level);
         }
     }
     if ((rc = c->chk.port.sensor_read(&c->chk, LK_SENSOR_COUNT_ + 20, &level)) >= 0) {
-        return fail_cb(c, "sensor_read", "accepted an unknown sensor, returned", rc);
+        return rc_fail(c, "sensor_read", "accepted an unknown sensor, returned", rc);
     }
     return checker_verdict(c);
 }
@@ -346,14 +385,49 @@ static int case_power(struct conf *c)
     for (s = 0; s < LK_PSRC_COUNT_; s++) {
         rc = c->chk.port.power_read(&c->chk, s, &ps);
         if (rc != LK_OK) {
-            return fail_cb(c, "power_read", "returned", rc);
+            return rc_fail(c, "power_read", "returned", rc);
         }
         if (ps.mv > 60000u) {
-            return fail_cb(c, "power_read", "gave mV above 60000:", (long)ps.mv);
+            return rc_fail(c, "power_read", "gave mV above 60000:", (long)ps.mv);
         }
     }
     if ((rc = c->chk.port.power_read(&c->chk, LK_PSRC_COUNT_ + 20, &ps)) >= 0) {
-        return fail_cb(c, "power_read", "accepted an unknown source, returned", rc);
+        return rc_fail(c, "power_read", "accepted an unknown source, returned", rc);
+    }
+    return checker_verdict(c);
+}
+
+static int case_select(struct conf *c)
+{
+    int s;
+    int rc;
+
+    for (s = 0; s < LK_PSRC_RESERVE; s++) {
+        rc = c->chk.port.source_select(&c->chk, s);
+        if (rc != LK_OK && rc != LK_ERR_NOTSUP) {
+            return rc_fail(c, "source_select", "refused a valid source with", rc);
+        }
+    }
+    if ((rc = c->chk.port.source_select(&c->chk, LK_PSRC_COUNT_ + 20)) >= 0) {
+        return rc_fail(c, "source_select", "accepted an unknown source, returned", rc);
+    }
+    (void)c->chk.port.source_select(&c->chk, LK_PSRC_MAIN);
+    return checker_verdict(c);
+}
+
+static int case_loads(struct conf *c)
+{
+    int l;
+    int rc;
+
+    for (l = 0; l < LK_LOAD_COUNT_; l++) {
+        if ((rc = c->chk.port.load_enable(&c->chk, l, 0)) != LK_OK ||
+            (rc = c->chk.port.load_enable(&c->chk, l, 1)) != LK_OK) {
+            return rc_fail(c, "load_enable", "refused a valid load with", rc);
+        }
+    }
+    if ((rc = c->chk.port.load_enable(&c->chk, LK_LOAD_COUNT_ + 20, 1)) >= 0) {
+        return rc_fail(c, "load_enable", "accepted an unknown load, returned", rc);
     }
     return checker_verdict(c);
 }
@@ -366,14 +440,14 @@ static int case_indicate(struct conf *c)
     for (w = 0; w < LK_IND_COUNT_; w++) {
         rc = c->chk.port.indicate(&c->chk, w, (uint8_t)(w == LK_IND_PROGRESS ? 50 : 0));
         if (rc != LK_OK) {
-            return fail_cb(c, "indicate", "refused a valid indication with", rc);
+            return rc_fail(c, "indicate", "refused a valid indication with", rc);
         }
     }
     if ((rc = c->chk.port.indicate(&c->chk, LK_IND_COUNT_ + 20, 0)) >= 0) {
-        return fail_cb(c, "indicate", "accepted an unknown indication, returned", rc);
+        return rc_fail(c, "indicate", "accepted an unknown indication, returned", rc);
     }
     if ((rc = c->chk.port.indicate(&c->chk, LK_IND_PROGRESS, 101)) >= 0) {
-        return fail_cb(c, "indicate", "accepted 101 %, returned", rc);
+        return rc_fail(c, "indicate", "accepted 101 %, returned", rc);
     }
     return LK_CONF_PASS;
 }
@@ -452,40 +526,61 @@ static int case_roundtrip(struct conf *c)
     if (seq == 0u) {
         return fail(c, "could not write a record through the port");
     }
+    if (c->t->reinit != NULL && (r = c->t->reinit(c->t->reinit_ctx)) != LK_OK) {
+        return fail_cb(c, "reinit", "returned", r);
+    }
     if ((r = init_lock(c)) != LK_CONF_PASS) {
         return r;
     }
     return expect_logged(c, seq, 700);
 }
 
+/* Cut power at every write of one logged event in turn (untorn and torn),
+ * until an attempt completes: lockcore must re-init on what survived, keep
+ * every earlier entry, and keep the cut entry whole or not at all. */
 static int case_power_cut(struct conf *c)
 {
     uint32_t n;
     uint32_t seq;
+    uint32_t lo;
+    uint32_t hi;
+    int torn;
     int r;
 
-    for (n = 0; n < 3u; n++) {
-        wrap(c);
-        if ((r = init_lock(c)) != LK_CONF_PASS) {
-            return r;
-        }
-        seq = log_one(c, (uint16_t)(800u + n));
-        if (seq == 0u) {
-            return fail(c, "could not write a record through the port");
-        }
-        lk_checker_arm_cut(&c->chk, n);
-        (void)log_one(c, 900);
-        /* power comes back: a fresh instance on what survived */
-        wrap(c);
-        if ((r = init_lock(c)) != LK_CONF_PASS) {
-            say(c, " (after a cut)");
-            return r;
-        }
-        if ((r = expect_logged(c, seq, (uint16_t)(800u + n))) != LK_CONF_PASS) {
-            return r;
-        }
-        if (log_one(c, 901) == 0u) {
-            return fail(c, "storage not writable after a power cut");
+    for (torn = 0; torn <= 1; torn++) {
+        for (n = 0; n < 64u; n++) {
+            int cut;
+
+            wrap(c);
+            if ((r = init_lock(c)) != LK_CONF_PASS) {
+                return r;
+            }
+            seq = log_one(c, (uint16_t)(800u + n));
+            if (seq == 0u) {
+                return fail(c, "could not write a record through the port");
+            }
+            lk_checker_arm_cut(&c->chk, n, torn);
+            (void)log_one(c, 900);
+            cut = c->chk.cut_done;
+            /* power comes back: a fresh instance on what survived */
+            wrap(c);
+            if ((r = init_lock(c)) != LK_CONF_PASS) {
+                say(c, " (after a cut)");
+                return r;
+            }
+            if ((r = expect_logged(c, seq, (uint16_t)(800u + n))) != LK_CONF_PASS) {
+                return r;
+            }
+            if (lk_audit_bounds(&c->lk, &lo, &hi) != LK_OK ||
+                (hi > seq && expect_logged(c, hi, 900) != LK_CONF_PASS)) {
+                return fail(c, "the entry being written at the cut is neither whole nor absent");
+            }
+            if (log_one(c, 901) == 0u) {
+                return fail(c, "storage not writable after a power cut");
+            }
+            if (!cut) {
+                break; /* every write of the operation has been cut once */
+            }
         }
     }
     return checker_verdict(c);
@@ -548,6 +643,8 @@ static const struct conf_case cases[] = {
     { "motor: current in range", NEED_CURRENT, case_current },
     { "sensors: levels in range, unknown and unfitted refused", 0, case_sensors },
     { "power: every source in range, unknown refused", NEED_POWER, case_power },
+    { "power: source select accepts sources, refuses unknown", NEED_SELECT, case_select },
+    { "power: load enable accepts loads, refuses unknown", NEED_LOADS, case_loads },
     { "indicate: every indication accepted, invalid refused", NEED_INDICATE, case_indicate },
     { "lockcore: init and first poll on this port", NEED_WHOLE_SCRATCH, case_lock_init },
     { "lockcore: a record survives re-init", NEED_WHOLE_SCRATCH, case_roundtrip },
@@ -578,12 +675,40 @@ static const char *missing(const struct conf *c, uint32_t needs)
     if ((needs & NEED_ENTROPY) && p->entropy == NULL) return "needs entropy";
     if ((needs & NEED_INDICATE) && p->indicate == NULL) return "needs indicate";
     if ((needs & NEED_SYNC) && p->storage_sync == NULL) return "needs storage_sync";
+    if ((needs & NEED_SELECT) && p->source_select == NULL) return "needs source_select";
+    if ((needs & NEED_LOADS) && p->load_enable == NULL) return "needs load_enable";
     if ((needs & NEED_WHOLE_SCRATCH) &&
         (c->t->scratch_off != 0u ||
          (c->t->scratch_size != 0u && c->t->scratch_size != p->storage_size))) {
         return "needs the whole storage region as scratch";
     }
     return NULL;
+}
+
+/* A checksum of the storage outside the scratch region (0 when the scratch
+ * region is the whole region), read straight from the port. */
+static uint32_t outside_scratch_sum(struct conf *c)
+{
+    const struct lk_port *p = c->p;
+    uint8_t buf[64];
+    uint32_t sum = 0;
+    uint32_t off;
+    uint32_t i;
+
+    for (off = 0; off < p->storage_size; off += sizeof buf) {
+        uint32_t n = (p->storage_size - off < sizeof buf) ? p->storage_size - off : sizeof buf;
+
+        if (off + n > c->chk.scratch_off && off < c->chk.scratch_off + c->chk.scratch_size) {
+            continue; /* chunks touching scratch are the suite's own */
+        }
+        if (p->storage_read(p->ctx, off, buf, n) != LK_OK) {
+            return 0;
+        }
+        for (i = 0; i < n; i++) {
+            sum = (sum << 5 | sum >> 27) ^ buf[i];
+        }
+    }
+    return sum;
 }
 
 int lk_conf_run_one(const struct lk_conf_target *t, size_t i, char *msg, size_t msg_len)
@@ -612,7 +737,16 @@ int lk_conf_run_one(const struct lk_conf_target *t, size_t i, char *msg, size_t 
         return LK_CONF_SKIP;
     }
     wrap(&c);
-    return cases[i].fn(&c);
+    {
+        uint32_t before = outside_scratch_sum(&c);
+        int r = cases[i].fn(&c);
+
+        if (outside_scratch_sum(&c) != before) {
+            say(&c, (r == LK_CONF_FAIL) ? "; and " : "");
+            return fail(&c, "storage was changed outside the scratch region");
+        }
+        return r;
+    }
 }
 
 int lk_conf_run(const struct lk_conf_target *t)

@@ -21,6 +21,11 @@ struct lk_conf_target {
      * so point the port at a region that holds nothing precious. */
     uint32_t scratch_off;
     uint32_t scratch_size;
+    /* Optional: re-initialise the port as after a reset (storage keeps its
+     * contents), so "a record survives re-init" covers the port's own
+     * start-up code too. NULL: only lockcore is re-initialised. */
+    int (*reinit)(void *ctx);
+    void *reinit_ctx;
     /* Output for lk_conf_run: called with pieces of text, never NULL. */
     void (*out)(void *ctx, const char *text);
     void *out_ctx;
@@ -38,7 +43,7 @@ const char *lk_conf_name(size_t i);
 /*
  * Run case i against t. Returns LK_CONF_PASS, LK_CONF_FAIL or LK_CONF_SKIP;
  * msg (msg_len bytes, may be NULL) gets why it failed or skipped, naming the
- * callback at fault. Uses about 1 KiB of stack.
+ * callback at fault. Uses about 2 KiB of stack, lockcore's own included.
  */
 int lk_conf_run_one(const struct lk_conf_target *t, size_t i, char *msg, size_t msg_len);
 

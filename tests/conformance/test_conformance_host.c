@@ -72,9 +72,10 @@ Test(conformance, runner_prints_tap_and_the_closing_line)
     failed = run_all(&t);
     cr_assert_eq(failed, 0, "%s", out);
     cr_assert_not_null(strstr(out, "TAP version 13\n1.."));
-    /* the sim has no storage_sync (its prog is durable): that case skips */
-    snprintf(want, sizeof want, "lockcore-conformance: %zu passed, 0 failed, 1 skipped\n",
-             lk_conf_count() - 1u);
+    /* the sim has no storage_sync (its prog is durable), source_select or
+     * load_enable: those cases skip */
+    snprintf(want, sizeof want, "lockcore-conformance: %zu passed, 0 failed, 3 skipped\n",
+             lk_conf_count() - 3u);
     cr_assert_not_null(strstr(out, want), "%s", out);
     cr_assert_eq(lk_conf_run(NULL), -1);
 }
@@ -197,7 +198,7 @@ Test(conformance, optional_capabilities_missing_are_skipped)
     t.port = &p;
     cr_assert_eq(run_all(&t), 0, "%s", out);
     cr_assert_not_null(strstr(out, "# SKIP needs entropy"), "%s", out);
-    cr_assert_not_null(strstr(out, " failed, 5 skipped"), "%s", out); /* + storage_sync */
+    cr_assert_not_null(strstr(out, " failed, 7 skipped"), "%s", out); /* + sync, select, loads */
 }
 
 Test(conformance, unfilled_template_port_is_refused_naming_a_callback)
@@ -214,4 +215,127 @@ Test(conformance, unfilled_template_port_is_refused_naming_a_callback)
     cr_assert_not_null(strstr(out, "storage_erase returned -95"), "%s", out);
     cr_assert_not_null(strstr(out, "motor_drive refused COAST with -95"), "%s", out);
     cr_assert_eq(lk_init(&lk, &p, NULL), LK_ERR_NOTSUP);
+}
+
+static int lazy_erase(void *ctx, uint32_t off)
+{
+    (void)ctx;
+    (void)off;
+    return LK_OK; /* claims success, erases nothing */
+}
+
+static int greedy_erase(void *ctx, uint32_t off)
+{
+    int rc = sim.port.storage_erase(ctx, off);
+
+    if (rc == LK_OK && off + 2u * 4096u <= sim.cfg.storage_size) {
+        rc = sim.port.storage_erase(ctx, off + 4096u); /* and the next unit too */
+    }
+    return rc;
+}
+
+static int positive_read(void *ctx, uint32_t off, void *buf, uint32_t len)
+{
+    int rc = sim.port.storage_read(ctx, off, buf, len);
+
+    return (rc == LK_OK) ? 1 : rc;
+}
+
+static int lax_select(void *ctx, int source)
+{
+    (void)ctx;
+    (void)source;
+    return LK_OK;
+}
+
+static int garbage_power(void *ctx, int source, struct lk_power_sample *out)
+{
+    (void)ctx;
+    (void)source;
+    out->mv = 5000; /* forgets to set ma */
+    return LK_OK;
+}
+
+Test(conformance, erase_that_erases_nothing_is_named)
+{
+    static struct lk_port p;
+    struct lk_conf_target t;
+
+    sim_target(&t);
+    p = sim.port;
+    p.storage_erase = lazy_erase;
+    expect_named_failure(&p, "storage_read gave a wrong byte");
+}
+
+Test(conformance, erase_that_wipes_its_neighbour_is_caught)
+{
+    static struct lk_port p;
+    struct lk_conf_target t;
+
+    sim_target(&t);
+    p = sim.port;
+    p.storage_erase = greedy_erase;
+    expect_named_failure(&p, "storage_erase changed the next unit");
+}
+
+Test(conformance, writes_outside_a_partial_scratch_region_are_caught)
+{
+    static struct lk_port p;
+    struct lk_conf_target t;
+
+    sim_target(&t);
+    p = sim.port;
+    p.storage_erase = greedy_erase;
+    t.port = &p;
+    t.scratch_size = 8192; /* the suite may only write the first two units */
+    sim.storage[8192] = 0x42;
+    cr_assert_gt(run_all(&t), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "changed outside the scratch region"), "%s", out);
+}
+
+Test(conformance, positive_return_is_named)
+{
+    static struct lk_port p;
+    struct lk_conf_target t;
+
+    sim_target(&t);
+    p = sim.port;
+    p.storage_read = positive_read;
+    expect_named_failure(&p, "storage_read: returned a positive value");
+}
+
+Test(conformance, source_select_accepting_garbage_is_named)
+{
+    static struct lk_port p;
+    struct lk_conf_target t;
+
+    sim_target(&t);
+    p = sim.port;
+    p.source_select = lax_select;
+    expect_named_failure(&p, "source_select accepted an unknown source");
+}
+
+Test(conformance, power_read_leaving_garbage_is_named)
+{
+    static struct lk_port p;
+    struct lk_conf_target t;
+
+    sim_target(&t);
+    p = sim.port;
+    p.power_read = garbage_power;
+    expect_named_failure(&p, "power_read: gave mV above 60000 or a negative mA");
+}
+
+Test(conformance, small_erase_units_are_handled)
+{
+    struct lk_sim_config c;
+    struct lk_conf_target t;
+
+    lk_sim_default_config(&c);
+    c.clock_autostep = 1;
+    lk_sim_config_geometry(&c, 16384, 64, 32, 0x00);
+    cr_assert_eq(lk_sim_init(&sim, &c), LK_OK);
+    memset(&t, 0, sizeof t);
+    t.port = &sim.port;
+    cr_assert_eq(run_all(&t), 0, "%s", out);
 }

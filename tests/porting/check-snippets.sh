@@ -1,11 +1,14 @@
 #!/bin/sh
 # Compiles every ```c block of docs/porting.md as its own C99 translation
 # unit, warnings as errors, so the porting guide cannot rot.
-# usage: check-snippets.sh SRCROOT WORKDIR [CC]
+# usage: check-snippets.sh SRCROOT WORKDIR [CC [CFLAGS...]]
 set -eu
 src=$1
 work=$2
 cc=${3:-cc}
+shift 2
+[ "$#" -gt 0 ] && shift
+flags="$*"
 rm -rf "$work"
 mkdir -p "$work"
 awk -v dir="$work" '
@@ -25,7 +28,7 @@ for f in "$work"/snippet*.c; do
         extra=""
     fi
     # shellcheck disable=SC2086
-    "$cc" -std=c99 -Wall -Wextra -Wpedantic -Werror -Wmissing-prototypes $extra \
+    "$cc" -std=c99 -Wall -Wextra -Wpedantic -Werror -Wmissing-prototypes $flags $extra \
         -I"$src/include" -I"$src/tests/conformance" -c "$f" -o "${f%.c}.o"
     count=$((count + 1))
 done
