@@ -66,7 +66,7 @@ enum lk_power_source {
 /* One power measurement. */
 struct lk_power_sample {
     uint32_t mv; /* terminal voltage, mV; 0 when absent */
-    int32_t ma;  /* current into the lock, mA; negative is rejected by lockcore */
+    int32_t ma;  /* current into the lock, mA, >= 0 (the conformance suite checks) */
 };
 
 /* Sheddable loads for load_enable, in the order lockcore sheds them. */
