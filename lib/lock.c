@@ -45,12 +45,9 @@ static uint32_t or_default(uint32_t v, uint32_t def)
 
 static int resolve_config(struct lk_config *out, const struct lk_config *in)
 {
-    struct lk_config none;
+    static const struct lk_config none = { 0 };
 
     if (in == NULL) {
-        lk_fill((uint8_t *)&none, 0, sizeof none);
-        none.on_event = NULL;
-        none.event_ctx = NULL;
         in = &none;
     }
     *out = *in;
