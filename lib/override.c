@@ -6,7 +6,8 @@
  */
 #include "lk_internal.h"
 
-/* Record key of the persisted last state: [bolt end, door level]. */
+/* Record key of the persisted last state: [bolt end, door level, audit
+ * sequence number (u32 LE) of the newest entry when it was written]. */
 #define KEY_LAST_STATE 0x0100u
 #define UNSAVED 0xFFu
 /* A bolt sensor that failed is read again after this, ms: slow enough not
@@ -55,15 +56,41 @@ void lk_ovr_init(struct lk_lock *lk)
     o->saved_door = UNSAVED;
 }
 
+/* How many of the newest audit entries boot looks through. */
+#define AUDIT_LOOKBACK 32u
+
 static void load_saved(struct lk_lock *lk)
 {
-    uint8_t v[2];
+    struct lk_event ev;
+    uint8_t v[6];
     uint8_t len = 0;
+    uint32_t lo;
+    uint32_t hi;
+    uint32_t seq;
 
-    if (lk_store_get(lk, KEY_LAST_STATE, v, sizeof v, &len) == LK_OK && len == 2u &&
-        v[0] <= LK_BOLT_EXTENDED && v[1] <= 1u) {
-        lk->ovr.saved_end = v[0];
-        lk->ovr.saved_door = v[1];
+    if (lk_store_get(lk, KEY_LAST_STATE, v, sizeof v, &len) != LK_OK || len != 6u ||
+        v[0] > LK_BOLT_EXTENDED || v[1] > 1u) {
+        return;
+    }
+    lk->ovr.saved_end = v[0];
+    lk->ovr.saved_door = v[1];
+    /* A movement is logged before the state is saved: one logged after the
+     * saved state (a cut fell between the two) is the newer truth, and must
+     * not be reported a second time as "while unpowered". */
+    if (lk_audit_bounds(lk, &lo, &hi) != LK_OK) {
+        return;
+    }
+    seq = lk_get32(v + 2) + 1u;
+    if (hi - seq >= AUDIT_LOOKBACK && (int32_t)(hi - seq) > 0) {
+        seq = hi - AUDIT_LOOKBACK + 1u;
+    }
+    for (; (int32_t)(hi - seq) >= 0; seq++) {
+        if (lk_audit_read(lk, seq, &ev) == LK_OK &&
+            (ev.reason == LK_REASON_NONE || ev.reason == LK_REASON_WHILE_UNPOWERED) &&
+            (ev.op == LK_OP_LOCK || ev.op == LK_OP_UNLOCK)) {
+            lk->ovr.saved_end = (ev.op == LK_OP_LOCK) ? (uint8_t)LK_BOLT_EXTENDED
+                                                      : (uint8_t)LK_BOLT_RETRACTED;
+        }
     }
 }
 
@@ -261,11 +288,12 @@ void lk_ovr_after(struct lk_lock *lk, uint32_t now, const struct lk_moved *mv,
      * write fails. */
     if ((end == LK_BOLT_EXTENDED || end == LK_BOLT_RETRACTED) &&
         (end != o->saved_end || door != o->saved_door)) {
-        uint8_t v[2];
+        uint8_t v[6];
 
         v[0] = end;
         v[1] = door;
-        if (lk_store_set(lk, KEY_LAST_STATE, v, 2) == LK_OK) {
+        lk_put32(v + 2, lk->store.audit_seq - 1u);
+        if (lk_store_set(lk, KEY_LAST_STATE, v, 6) == LK_OK) {
             o->saved_end = end;
             o->saved_door = door;
         }
