@@ -342,7 +342,7 @@ int lk_sim_init(struct lk_sim *sim, const struct lk_sim_config *cfg)
     sim->bolt_ppm = cfg->bolt_start_ppm;
     sim->bolt_force = -1;
     sim->last_indication = -1;
-    sim->last_bolt_level = -1;
+    sim->last_inputs = -1;
 
     sim->port.abi_version = LK_PORT_ABI_VERSION;
     sim->port.ctx = sim;
@@ -453,7 +453,7 @@ int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms)
     uint32_t i;
     int rc;
 
-    sim->last_bolt_level = (int)input_signature(sim);
+    sim->last_inputs = (int)input_signature(sim);
     rc = do_poll(sim, lk);
     for (i = 0; i < ms && rc == LK_OK; i++) {
         int level;
@@ -478,9 +478,9 @@ int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms)
         }
         lk_sim_step(sim, 1);
         level = (int)input_signature(sim);
-        if (level != sim->last_bolt_level ||
+        if (level != sim->last_inputs ||
             (sim->have_deadline && (int32_t)(sim->now - sim->deadline) >= 0)) {
-            sim->last_bolt_level = level;
+            sim->last_inputs = level;
             rc = do_poll(sim, lk);
         }
     }
@@ -501,6 +501,15 @@ int lk_sim_jam(struct lk_sim *sim, int dir, int32_t at_ppm)
 void lk_sim_clear_jam(struct lk_sim *sim)
 {
     sim->jam_dir = 0;
+}
+
+int lk_sim_set_supply(struct lk_sim *sim, uint32_t mv)
+{
+    if (mv > 60000u) {
+        return LK_ERR_INVAL;
+    }
+    sim->cfg.supply_mv = mv;
+    return LK_OK;
 }
 
 void lk_sim_move_bolt(struct lk_sim *sim, int32_t ppm)

@@ -84,7 +84,7 @@ struct lk_sim {
     int have_deadline;
     uint32_t deadline;
     uint32_t n_polls;
-    int last_bolt_level;     /* input signature at the last poll */
+    int last_inputs;     /* input signature at the last poll */
 };
 
 /* Fill c with the defaults: seed 1, clock 0, 16 KiB NOR (erase 4096,
@@ -132,6 +132,10 @@ uint32_t lk_sim_writes(const struct lk_sim *sim);
 /* Set an optional switch (LK_SENSOR_KEY .. LK_SENSOR_TAMPER) to level 0/1;
  * it reads back only if fitted. LK_OK or LK_ERR_INVAL. */
 int lk_sim_set_sensor(struct lk_sim *sim, int sensor, uint8_t level);
+
+/* Set the motor supply (and main battery) voltage, mV (0..60000): stroke
+ * time and stall current follow it. LK_OK or LK_ERR_INVAL. */
+int lk_sim_set_supply(struct lk_sim *sim, uint32_t mv);
 
 /* Move the bolt by hand to ppm (key, thumbturn, force). */
 void lk_sim_move_bolt(struct lk_sim *sim, int32_t ppm);

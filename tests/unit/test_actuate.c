@@ -101,8 +101,9 @@ Test(actuate, stroke_time_follows_supply_voltage)
     uint32_t t0;
 
     lk_sim_default_config(&c);
-    c.supply_mv = 4000; /* 600 ms at 6 V -> 900 ms at 4 V */
     start(&c);
+    cr_assert_eq(lk_sim_set_supply(&f.sim, 4000), LK_OK); /* 600 ms at 6 V -> 900 ms at 4 V */
+    cr_assert_eq(lk_sim_set_supply(&f.sim, 60001), LK_ERR_INVAL);
     t0 = f.sim.now;
     cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
     run(850);
