@@ -178,6 +178,9 @@ int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source,
         if (a->state != state_at(target)) {
             a->state = state_at(target);
             emit_op(lk, now, LK_OP_STATE, LK_REASON_NONE);
+            if (target == LK_BOLT_RETRACTED) {
+                arm_relock(lk, now);
+            }
         }
         return LK_OK;
     }
@@ -289,8 +292,8 @@ static void poll_idle(struct lk_lock *lk, uint32_t now, int bolt, int hold_reloc
         a->bolt_end = (uint8_t)bolt;
         a->state = state_at((uint8_t)bolt);
         a->relock_armed = 0;
-        if (mv->kind == LK_MOVED_MANUAL && bolt == LK_BOLT_RETRACTED) {
-            arm_relock(lk, now);
+        if (bolt == LK_BOLT_RETRACTED) {
+            arm_relock(lk, now); /* by hand, or found unlocked at boot */
         }
     } else if (a->state == LK_STATE_UNKNOWN) {
         a->state = state_at((uint8_t)bolt);

@@ -62,8 +62,8 @@ static int resolve_config(struct lk_config *out, const struct lk_config *in)
     out->door_ajar_ms = or_default(in->door_ajar_ms, LK_DEFAULT_DOOR_AJAR_MS);
     out->alarm_repeat_ms = or_default(in->alarm_repeat_ms, LK_DEFAULT_ALARM_REPEAT_MS);
     out->battery_ok_mv = or_default(in->battery_ok_mv, LK_DEFAULT_BATTERY_OK_MV);
-    out->manual_paths = (uint8_t)or_default(in->manual_paths, LK_PATH_KEY | LK_PATH_THUMBTURN);
-    out->key_policy = (uint8_t)or_default(in->key_policy, LK_KEY_POLICY_NOTIFY);
+    out->manual_paths = (uint8_t)or_default(in->manual_paths, LK_DEFAULT_MANUAL_PATHS);
+    out->key_policy = (uint8_t)or_default(in->key_policy, LK_DEFAULT_KEY_POLICY);
 
     if (out->auto_relock_ms > LK_MAX_AUTO_RELOCK_MS || out->travel_max_ms > LK_MAX_TRAVEL_MS ||
         out->travel_min_ms >= out->travel_max_ms ||

@@ -14,8 +14,9 @@
 
 /*
  * Sequence numbers of the oldest and newest entries held. Entries between
- * them may be missing only where a power cut tore an entry while it was
- * being written (that event was never reported to the app either).
+ * them may be missing only where a write did not complete: torn by a power
+ * cut (that event was never reported to the app), or reported as failed by
+ * the port (that event reached the app flagged LK_EVF_NOT_LOGGED).
  * Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT, LK_ERR_NOENT (log empty),
  * or a storage read error. Reads storage; never writes.
  */

@@ -75,6 +75,17 @@
 #define LK_DEFAULT_BATTERY_OK_MV 4600u
 #endif
 
+/* Mechanical paths the hardware has when lk_config.manual_paths is 0:
+ * key (1u << 1) and thumbturn (1u << 3), as LK_PATH_* bits. */
+#ifndef LK_DEFAULT_MANUAL_PATHS
+#define LK_DEFAULT_MANUAL_PATHS 0x0Au
+#endif
+
+/* Key-use policy when lk_config.key_policy is 0: 1 = notify, 2 = alarm. */
+#ifndef LK_DEFAULT_KEY_POLICY
+#define LK_DEFAULT_KEY_POLICY 1u
+#endif
+
 /* ---- Limits that runtime configuration values are checked against. ---- */
 
 /* Upper bound for any configured motor timing, ms. */
@@ -135,8 +146,26 @@
 #if LK_DEFAULT_DEBOUNCE_MS < 1u || LK_DEFAULT_DEBOUNCE_MS > 1000u
 #error "LK_DEFAULT_DEBOUNCE_MS must be 1..1000"
 #endif
-#if LK_DEFAULT_DOOR_AJAR_MS < 1000u || LK_DEFAULT_ALARM_REPEAT_MS < 1000u
-#error "LK_DEFAULT_DOOR_AJAR_MS and LK_DEFAULT_ALARM_REPEAT_MS must be >= 1000"
+#if LK_DEFAULT_DOOR_AJAR_MS < 1000u || LK_DEFAULT_DOOR_AJAR_MS > 3600000u
+#error "LK_DEFAULT_DOOR_AJAR_MS must be 1000..3600000"
+#endif
+#if LK_DEFAULT_ALARM_REPEAT_MS < 1000u || LK_DEFAULT_ALARM_REPEAT_MS > 86400000u
+#error "LK_DEFAULT_ALARM_REPEAT_MS must be 1000..86400000"
+#endif
+#if LK_DEFAULT_PATH_WINDOW_MS < 1u || LK_DEFAULT_PATH_WINDOW_MS > 60000u
+#error "LK_DEFAULT_PATH_WINDOW_MS must be 1..60000"
+#endif
+#if LK_DEFAULT_BATTERY_OK_MV < 1u || LK_DEFAULT_BATTERY_OK_MV > 60000u
+#error "LK_DEFAULT_BATTERY_OK_MV must be 1..60000"
+#endif
+#if LK_DEFAULT_MANUAL_PATHS == 0u || (LK_DEFAULT_MANUAL_PATHS & ~0x1Eu) != 0u
+#error "LK_DEFAULT_MANUAL_PATHS must be a non-empty set of LK_PATH_* bits (0x02..0x1E)"
+#endif
+#if LK_DEFAULT_KEY_POLICY < 1u || LK_DEFAULT_KEY_POLICY > 2u
+#error "LK_DEFAULT_KEY_POLICY must be 1 (notify) or 2 (alarm)"
+#endif
+#if LK_MAX_AUTO_RELOCK_MS < 1u || LK_MAX_AUTO_RELOCK_MS > 0x7FFFFFFFu
+#error "LK_MAX_AUTO_RELOCK_MS must be 1..2^31-1 (wrap-safe time comparison)"
 #endif
 #if LK_STORE_VALUE_MAX < 1u || LK_STORE_VALUE_MAX > 255u
 #error "LK_STORE_VALUE_MAX must be 1..255"

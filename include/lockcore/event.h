@@ -12,8 +12,9 @@
 /* What happened. */
 enum lk_op {
     LK_OP_NONE = 0,
-    LK_OP_LOCK = 1,     /* bolt thrown (reason != NONE: the attempt failed) */
-    LK_OP_UNLOCK = 2,   /* bolt retracted (reason != NONE: the attempt failed) */
+    LK_OP_LOCK = 1,     /* bolt thrown; a reason other than NONE or
+                           WHILE_UNPOWERED means the attempt failed */
+    LK_OP_UNLOCK = 2,   /* bolt retracted; same rule for the reason */
     LK_OP_DENIED = 3,   /* an unlock attempt (credential) was refused; no movement */
     LK_OP_ALARM = 4,    /* reason holds the alarm */
     LK_OP_STATE = 5,    /* lock state learned or changed without a stroke */
@@ -42,7 +43,9 @@ enum lk_source {
     LK_SRC_COUNT_
 };
 
-/* Why: an operation error (op LOCK/UNLOCK/DENIED) or an alarm (op ALARM). */
+/* Why: an operation error or note (op LOCK/UNLOCK/DENIED, and STATE for
+ * PORT_ERROR, RECOVERED, NOT_RECOVERED, STORE_FORMATTED, ALARM_SILENCED) or
+ * an alarm (op ALARM, values from 32). */
 enum lk_reason {
     LK_REASON_NONE = 0,
     /* operation errors */
@@ -94,8 +97,9 @@ struct lk_event {
 
 /*
  * Application event callback. Called synchronously from inside lockcore
- * entry points (lk_poll, lk_request_*); keep it short and do not call back
- * into the same lock instance from it.
+ * entry points (lk_init, lk_poll, lk_request_*, lk_alarm_silence), after the
+ * event is in the audit log; keep it short and do not call back into the
+ * same lock instance from it.
  */
 typedef void (*lk_event_fn)(void *ctx, const struct lk_event *ev);
 
@@ -116,8 +120,8 @@ struct lk_matter_event {
 };
 
 /*
- * Map ev down to Matter's values. LOCK/UNLOCK without a reason become a
- * LockOperation; with an operation-error reason, and DENIED always (as a
+ * Map ev down to Matter's values. LOCK/UNLOCK without a reason (or with
+ * WHILE_UNPOWERED: the movement happened) become a LockOperation; with an operation-error reason, and DENIED always (as a
  * refused Unlock), a LockOperationError; ALARM a DoorLockAlarm where Matter
  * has the code. Returns LK_OK with out filled (kind LK_MATTER_NONE for
  * events Matter has no counterpart for), LK_ERR_INVAL for NULL pointers,

@@ -47,11 +47,13 @@ enum lk_key_policy {
 
 /*
  * Runtime configuration. A field left 0 takes its LK_DEFAULT_* value from
- * lockcore/config.h; lk_init returns LK_ERR_CONFIG for any value out of the
- * range stated here.
+ * lockcore/config.h (auto_relock_ms, on_event and event_ctx excepted: 0 /
+ * NULL there mean off / none); lk_init returns LK_ERR_CONFIG for any value
+ * out of the range stated here.
  */
 struct lk_config {
-    /* Relock this long after the lock became unlocked, ms; 0 = never
+    /* Relock this long after the lock became unlocked (by a stroke, by hand,
+     * or found unlocked at boot; not after a jam), ms; 0 = never
      * (1..LK_MAX_AUTO_RELOCK_MS). */
     uint32_t auto_relock_ms;
     /* Motor current is not judged for this long after a stroke starts, ms
@@ -80,11 +82,12 @@ struct lk_config {
     uint32_t alarm_repeat_ms;
     /* Main battery at or above this counts as healthy, mV (1..60000). */
     uint32_t battery_ok_mv;
-    /* Mechanical paths the hardware has, LK_PATH_* bits; 0 = key and
-     * thumbturn. A bolt movement no fitted sensor explains is FORCED only if
-     * every path here has a sensor, else UNKNOWN (source MANUAL). */
+    /* Mechanical paths the hardware has, LK_PATH_* bits; 0 =
+     * LK_DEFAULT_MANUAL_PATHS (key and thumbturn). A bolt movement no fitted
+     * sensor explains is FORCED only if every path here has a sensor, else
+     * UNKNOWN (source MANUAL). */
     uint8_t manual_paths;
-    /* enum lk_key_policy. */
+    /* enum lk_key_policy; 0 = LK_DEFAULT_KEY_POLICY (notify). */
     uint8_t key_policy;
     /* Event sink; NULL drops events. */
     lk_event_fn on_event;
@@ -179,9 +182,10 @@ struct lk_lock {
  * mounts the storage: blank storage is formatted (a STATE event with
  * LK_REASON_STORE_FORMATTED); storage holding no valid lockcore data is
  * wiped and formatted (an ALARM event with LK_REASON_FACTORY_RESET); a record
- * that fails its check is dropped (an ALARM event with
- * LK_REASON_STORE_CORRUPT). A power cut at any moment leaves storage that
- * mounts. The bolt is first read by the next lk_poll, so the state starts as
+ * that fails its check is dropped, with an ALARM event with
+ * LK_REASON_STORE_CORRUPT unless it looks like a write torn by a power cut
+ * (docs/storage-format.md); an exhausted audit sequence raises the same
+ * alarm. A power cut at any moment leaves storage that mounts. The bolt is first read by the next lk_poll, so the state starts as
  * LK_STATE_UNKNOWN.
  * Errors: LK_ERR_INVAL (lk or port NULL), LK_ERR_PORT_ABI,
  * LK_ERR_PORT_MISSING (now_ms, storage_read/prog/erase, motor_drive or

@@ -65,7 +65,7 @@ enum lk_power_source {
 
 /* One power measurement. */
 struct lk_power_sample {
-    uint32_t mv; /* terminal voltage, mV; 0 when absent */
+    uint32_t mv; /* terminal voltage, mV, 0..60000; 0 when absent */
     int32_t ma;  /* current into the lock, mA, >= 0 (the conformance suite checks) */
 };
 
@@ -133,9 +133,11 @@ struct lk_port {
      * reads erase_value. */
     int (*storage_erase)(void *ctx, uint32_t off);
     /* Optional: make every earlier prog and erase durable (flush a write
-     * cache) before returning. lockcore calls it after each record and audit
-     * entry and before writing a bank header, so order on the part follows
-     * order of calls. NULL when prog and erase are durable on return. */
+     * cache) before returning. lockcore calls it after each record it
+     * appends and each audit entry, after erasing a bank, and before and
+     * after writing a bank header (records copied by a compaction share the
+     * one before the header), so order on the part follows the order that
+     * matters. NULL when prog and erase are durable on return. */
     int (*storage_sync)(void *ctx);
 
     /* ---- motor (required) ---- */

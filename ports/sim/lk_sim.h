@@ -32,7 +32,7 @@ struct lk_sim_config {
     uint8_t erase_value;     /* 0xFF (NOR) or 0x00 */
     uint32_t supply_mv;      /* motor supply, mV; below 3600 the motor cannot move */
     uint32_t stroke_ms_6v;   /* full stroke time at 6 V, ms (time is ~ 1/V) */
-    uint32_t run_ma;         /* running current at 6 V, mA */
+    uint32_t run_ma;         /* running current, mA (not scaled by the supply) */
     uint32_t stall_ma;       /* stall current at 6 V, mA (~ V) */
     uint32_t inrush_ms;      /* inrush (2 x run current) after each start, ms */
     int32_t bolt_start_ppm;  /* initial bolt position */
@@ -100,7 +100,8 @@ void lk_sim_config_geometry(struct lk_sim_config *c, uint32_t size, uint32_t era
 /* Initialise sim from cfg (NULL = defaults): erased storage, bolt at its
  * start position, and sim->port filled in. Returns LK_OK or LK_ERR_INVAL
  * for an impossible config (storage larger than LK_SIM_STORAGE_MAX, zero
- * erase or prog size, supply above 60 V, bolt start outside 0..1e6). */
+ * erase or prog size, zero stroke time, supply above 60 V, bolt start
+ * outside 0..1e6). */
 int lk_sim_init(struct lk_sim *sim, const struct lk_sim_config *cfg);
 
 /* Advance the clock and the physics by ms milliseconds, in 1 ms steps. */

@@ -212,3 +212,18 @@ Test(tickless, wall_clock_survives_the_port_clock_wrap)
     cr_assert_eq(f.rec.n, 1);
     cr_assert_eq(f.rec.ev[0].wall_s, 1800000000u + 60u * 86400u, "wall_s %u", f.rec.ev[0].wall_s);
 }
+
+Test(tickless, auto_relock_also_after_booting_unlocked)
+{
+    struct lk_sim_config c;
+
+    lk_sim_default_config(&c);
+    c.bolt_start_ppm = 0;
+    f.cfg.auto_relock_ms = 5000;
+    fixture_start(&f, &c);
+    run(4000);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_UNLOCKED);
+    run(2000);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_LOCKED, "a lock that boots unlocked stayed open");
+    cr_assert_eq(f.rec.ev[f.rec.n - 1].source, LK_SRC_AUTO);
+}
