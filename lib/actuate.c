@@ -28,16 +28,9 @@ static uint8_t opposite(uint8_t bolt)
     return (bolt == LK_BOLT_EXTENDED) ? (uint8_t)LK_BOLT_RETRACTED : (uint8_t)LK_BOLT_EXTENDED;
 }
 
-/* Bolt position (0..2) or a negative error; out-of-range levels are errors. */
 static int read_bolt(const struct lk_lock *lk)
 {
-    uint8_t level = 0xFFu;
-    int rc = lk->port->sensor_read(lk->port->ctx, LK_SENSOR_BOLT, &level);
-
-    if (rc != LK_OK) {
-        return (rc < 0) ? rc : LK_ERR_RANGE;
-    }
-    return (level <= LK_BOLT_BETWEEN) ? (int)level : LK_ERR_RANGE;
+    return lk_read_sensor(lk, LK_SENSOR_BOLT);
 }
 
 static int is_drive(uint8_t cmd)

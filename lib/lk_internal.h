@@ -33,6 +33,10 @@ void lk_deadline_want(struct lk_deadline *d, uint32_t at);
 /* LK_OK for an initialised instance, else LK_ERR_INVAL / LK_ERR_NOT_INIT. */
 int lk_check(const struct lk_lock *lk);
 
+/* Level of sensor (bolt 0..2, switches 0..1) or a negative error; a level
+ * out of range or a positive return is LK_ERR_RANGE. */
+int lk_read_sensor(const struct lk_lock *lk, int sensor);
+
 /* 1 if v is a defined enum lk_source value. */
 int lk_source_valid(int v);
 

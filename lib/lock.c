@@ -16,6 +16,18 @@ void lk_deadline_want(struct lk_deadline *d, uint32_t at)
     }
 }
 
+int lk_read_sensor(const struct lk_lock *lk, int sensor)
+{
+    uint8_t level = 0xFFu;
+    int rc = lk->port->sensor_read(lk->port->ctx, sensor, &level);
+
+    if (rc != LK_OK) {
+        return (rc < 0) ? rc : LK_ERR_RANGE;
+    }
+    return (level <= ((sensor == LK_SENSOR_BOLT) ? LK_BOLT_BETWEEN : 1u)) ? (int)level
+                                                                          : LK_ERR_RANGE;
+}
+
 static int check_port(const struct lk_port *p)
 {
     const uint32_t known_sensors = (1u << LK_SENSOR_COUNT_) - 1u;

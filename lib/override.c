@@ -24,19 +24,6 @@ static int is_path(int s)
     return s >= LK_SENSOR_KEY && s <= LK_SENSOR_HANDLE;
 }
 
-/* Level of sensor s (0..1, bolt 0..2) or a negative error. */
-static int read_level(const struct lk_lock *lk, int s)
-{
-    uint8_t level = 0xFFu;
-    int rc = lk->port->sensor_read(lk->port->ctx, s, &level);
-
-    if (rc != LK_OK) {
-        return (rc < 0) ? rc : LK_ERR_RANGE;
-    }
-    return (level <= ((s == LK_SENSOR_BOLT) ? LK_BOLT_BETWEEN : 1u)) ? (int)level
-                                                                      : LK_ERR_RANGE;
-}
-
 void lk_ovr_init(struct lk_lock *lk)
 {
     struct lk_override *o = &lk->ovr;
@@ -136,7 +123,7 @@ int lk_ovr_sample(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
         if (!fitted(lk, s)) {
             continue;
         }
-        level = read_level(lk, s);
+        level = lk_read_sensor(lk, s);
         if (level < 0) {
             /* Optional switches: a failed read leaves the last level. */
             if (s == LK_SENSOR_BOLT) {
