@@ -8,6 +8,7 @@ const char *lk_strerror(int err)
     case LK_ERR_IO: return "port I/O failure";
     case LK_ERR_AGAIN: return "try again later";
     case LK_ERR_BUSY: return "operation in progress";
+    case LK_ERR_EXIST: return "already present";
     case LK_ERR_INVAL: return "invalid argument";
     case LK_ERR_NOSPC: return "no space left";
     case LK_ERR_RANGE: return "value out of range";
@@ -18,6 +19,7 @@ const char *lk_strerror(int err)
     case LK_ERR_GEOMETRY: return "impossible storage geometry";
     case LK_ERR_CONFIG: return "configuration value out of range";
     case LK_ERR_NOT_INIT: return "lock instance not initialised";
+    case LK_ERR_WEAK: return "PIN too easy to guess";
     default: break;
     }
     if (err >= LK_ERR_VENDOR_FIRST && err <= LK_ERR_VENDOR_LAST) {

@@ -19,9 +19,8 @@ void lk_emit(struct lk_lock *lk, uint32_t now, uint8_t op, uint8_t source, uint8
     ev.cred = cred;
     ev.mono_ms = now;
     ev.wall_s = 0;
-    if (lk->wall_trusted) {
+    if (lk_wall_now(lk, now, &ev.wall_s)) {
         ev.flags |= LK_EVF_WALL_TRUSTED;
-        ev.wall_s = lk->wall_base_s + (now - lk->wall_base_ms) / 1000u;
     }
     /* Logged before the app hears of it, so nothing reported is missing
      * from the log after a power cut. */
@@ -163,7 +162,8 @@ static int matter_op_error(uint8_t reason)
     case LK_REASON_NONE: return 0; /* a denial with no detail: Unspecified */
     case LK_REASON_INVALID_CREDENTIAL: return 1;
     case LK_REASON_DISABLED_USER: return 2;
-    case LK_REASON_RESTRICTED: return 3;
+    case LK_REASON_RESTRICTED:
+    case LK_REASON_LOCKED_OUT: return 3;
     case LK_REASON_INSUFFICIENT_ENERGY: return 4;
     case LK_REASON_STALL:
     case LK_REASON_TRAVEL_TIMEOUT:
@@ -196,7 +196,7 @@ static int is_alarm_reason(uint8_t r)
 
 static int is_note_reason(uint8_t r)
 {
-    return r <= LK_REASON_ALARM_SILENCED;
+    return r <= LK_REASON_LOCKED_OUT;
 }
 
 int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out)
@@ -242,6 +242,6 @@ int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out)
         }
         return LK_OK;
     default:
-        return LK_OK; /* NONE, STATE: no Matter event */
+        return LK_OK; /* NONE, STATE, GRANTED (its UNLOCK reports): no Matter event */
     }
 }

@@ -6,6 +6,7 @@
 
 #include "lockcore/lockcore.h"
 #include "lk_bytes.h"
+#include "lockcore/crypto.h"
 
 /* Marks an initialised instance ("LKC1"). */
 #define LK_MAGIC 0x4C4B4331u
@@ -36,6 +37,10 @@ int lk_check(const struct lk_lock *lk);
 /* Level of sensor (bolt 0..2, switches 0..1) or a negative error; a level
  * out of range or a positive return is LK_ERR_RANGE. */
 int lk_read_sensor(const struct lk_lock *lk, int sensor);
+
+/* 1 and *unix_s (the wall clock at port time now) if the wall clock is
+ * trusted, else 0. */
+int lk_wall_now(const struct lk_lock *lk, uint32_t now, uint32_t *unix_s);
 
 /* 1 if v is a defined enum lk_source value. */
 int lk_source_valid(int v);
@@ -86,6 +91,13 @@ int lk_ovr_door_open(const struct lk_lock *lk);
 void lk_ovr_after(struct lk_lock *lk, uint32_t now, const struct lk_moved *mv,
                   struct lk_deadline *dl);
 
+/* cred*.c: the credential engine. lk_cred_init loads the device key and the
+ * persisted counters after the store is mounted; lk_cred_boot_events emits
+ * what it found (once the instance is valid); lk_cred_poll runs timeouts. */
+int lk_cred_init(struct lk_lock *lk);
+void lk_cred_boot_events(struct lk_lock *lk);
+void lk_cred_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl);
+
 /* flash.c: checked access to the port's storage. Offsets and lengths in
  * bytes from the start of the region; errors as the port returned them
  * (positive returns become LK_ERR_RANGE), LK_ERR_RANGE for a bad span. */
@@ -113,6 +125,12 @@ int lk_store_get(struct lk_lock *lk, uint16_t key, uint8_t *buf, uint8_t cap, ui
 int lk_store_set(struct lk_lock *lk, uint16_t key, const uint8_t *val, uint8_t len);
 /* Delete key (atomically, as lk_store_set). Deleting a missing key is OK. */
 int lk_store_del(struct lk_lock *lk, uint16_t key);
+
+/* Call fn for every valid record with lo <= key <= hi, in the order written
+ * (older values of a key come before newer ones; val NULL marks a delete).
+ * fn must not write to the store. Port errors are returned. */
+typedef void (*lk_store_scan_fn)(void *ctx, uint16_t key, const uint8_t *val, uint8_t len);
+int lk_store_scan(struct lk_lock *lk, uint16_t lo, uint16_t hi, lk_store_scan_fn fn, void *ctx);
 
 /* audit.c: the audit ring that follows the two banks. */
 int lk_audit_mount(struct lk_lock *lk);

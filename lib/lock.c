@@ -55,6 +55,30 @@ static uint32_t or_default(uint32_t v, uint32_t def)
     return (v != 0u) ? v : def;
 }
 
+static int in_range(uint32_t v, uint32_t lo, uint32_t hi)
+{
+    return v >= lo && v <= hi;
+}
+
+static int resolve_cred_config(const struct lk_config *c)
+{
+    if (!in_range(c->pin_min_len, LK_PIN_LEN_MIN, c->pin_max_len) ||
+        !in_range(c->pin_max_len, c->pin_min_len, LK_PIN_LEN_MAX) ||
+        !in_range(c->keypad_max_digits, c->pin_max_len, LK_KEYPAD_DIGITS_MAX) ||
+        (c->lockout_types & ~((1u << LK_CRED_TYPE_COUNT_) - 1u)) != 0u ||
+        !in_range(c->digit_timeout_ms, 1000u, 60000u) ||
+        !in_range(c->fail_window_ms, 1000u, 86400000u) ||
+        !in_range(c->lockout_ms[0], 1000u, c->lockout_ms[1]) ||
+        !in_range(c->lockout_ms[1], c->lockout_ms[0], c->lockout_ms[2]) ||
+        !in_range(c->lockout_ms[2], c->lockout_ms[1], 86400000u) ||
+        !in_range(c->multi_window_ms, 1000u, 120000u) ||
+        !in_range(c->offline_drift_s, 1u, 86400u) ||
+        !in_range(c->offline_otc_valid_s, 60u, 604800u)) {
+        return LK_ERR_CONFIG;
+    }
+    return LK_OK;
+}
+
 static int resolve_config(struct lk_config *out, const struct lk_config *in)
 {
     static const struct lk_config none = { 0 };
@@ -76,6 +100,20 @@ static int resolve_config(struct lk_config *out, const struct lk_config *in)
     out->battery_ok_mv = or_default(in->battery_ok_mv, LK_DEFAULT_BATTERY_OK_MV);
     out->manual_paths = (uint8_t)or_default(in->manual_paths, LK_DEFAULT_MANUAL_PATHS);
     out->key_policy = (uint8_t)or_default(in->key_policy, LK_DEFAULT_KEY_POLICY);
+    out->pin_min_len = (uint8_t)or_default(in->pin_min_len, LK_DEFAULT_PIN_MIN_LEN);
+    out->pin_max_len = (uint8_t)or_default(in->pin_max_len, LK_DEFAULT_PIN_MAX_LEN);
+    out->keypad_max_digits = (uint8_t)or_default(in->keypad_max_digits, LK_KEYPAD_DIGITS_MAX);
+    out->wrong_limit = (uint8_t)or_default(in->wrong_limit, LK_DEFAULT_WRONG_LIMIT);
+    out->guess_limit = (uint16_t)or_default(in->guess_limit, LK_DEFAULT_GUESS_LIMIT);
+    out->lockout_types = (uint8_t)or_default(in->lockout_types, LK_DEFAULT_LOCKOUT_TYPES);
+    out->digit_timeout_ms = or_default(in->digit_timeout_ms, LK_DEFAULT_DIGIT_TIMEOUT_MS);
+    out->fail_window_ms = or_default(in->fail_window_ms, LK_DEFAULT_FAIL_WINDOW_MS);
+    out->lockout_ms[0] = or_default(in->lockout_ms[0], LK_DEFAULT_LOCKOUT1_MS);
+    out->lockout_ms[1] = or_default(in->lockout_ms[1], LK_DEFAULT_LOCKOUT2_MS);
+    out->lockout_ms[2] = or_default(in->lockout_ms[2], LK_DEFAULT_LOCKOUT3_MS);
+    out->multi_window_ms = or_default(in->multi_window_ms, LK_DEFAULT_MULTI_WINDOW_MS);
+    out->offline_drift_s = or_default(in->offline_drift_s, LK_DEFAULT_OFFLINE_DRIFT_S);
+    out->offline_otc_valid_s = or_default(in->offline_otc_valid_s, LK_DEFAULT_OFFLINE_OTC_VALID_S);
 
     if (out->auto_relock_ms > LK_MAX_AUTO_RELOCK_MS || out->travel_max_ms > LK_MAX_TRAVEL_MS ||
         out->travel_min_ms >= out->travel_max_ms ||
@@ -88,7 +126,7 @@ static int resolve_config(struct lk_config *out, const struct lk_config *in)
         out->key_policy > LK_KEY_POLICY_ALARM) {
         return LK_ERR_CONFIG;
     }
-    return LK_OK;
+    return resolve_cred_config(out);
 }
 
 int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_config *cfg)
@@ -124,10 +162,14 @@ int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_conf
     if (rc == LK_OK) {
         rc = lk_store_mount(lk, &found);
     }
+    if (rc == LK_OK) {
+        rc = lk_cred_init(lk);
+    }
     if (rc != LK_OK) {
         return (rc < 0) ? rc : LK_ERR_RANGE;
     }
     lk->magic = LK_MAGIC;
+    lk_cred_boot_events(lk);
     if (found != 0u) {
         uint32_t now = port->now_ms(port->ctx);
 
@@ -186,12 +228,14 @@ int lk_poll(struct lk_lock *lk, uint32_t *next_ms)
         struct lk_moved mv = { LK_MOVED_NONE, 0 };
         int bolt = lk_ovr_sample(lk, now, &dl);
 
-        lk_act_poll(lk, now, &dl, bolt, lk_ovr_door_open(lk), &mv);
+        lk_act_poll(lk, now, &dl, bolt,
+                    lk_ovr_door_open(lk) || lk->cred.mode == LK_MODE_PASSAGE, &mv);
         lk_ovr_after(lk, now, &mv, &dl);
         if (lk->act.state != LK_STATE_JAMMED) {
             lk_alarm_clear(lk, LK_REASON_JAMMED);
         }
         lk_alarm_poll(lk, now, &dl);
+        lk_cred_poll(lk, now, &dl);
     }
     if (!dl.set) {
         return LK_POLL_IDLE;
@@ -228,6 +272,15 @@ int lk_get_state(const struct lk_lock *lk)
     int rc = lk_check(lk);
 
     return (rc != LK_OK) ? rc : (int)lk->act.state;
+}
+
+int lk_wall_now(const struct lk_lock *lk, uint32_t now, uint32_t *unix_s)
+{
+    if (!lk->wall_trusted) {
+        return 0;
+    }
+    *unix_s = lk->wall_base_s + (now - lk->wall_base_ms) / 1000u;
+    return 1;
 }
 
 int lk_set_wall_time(struct lk_lock *lk, uint32_t unix_s)

@@ -342,6 +342,31 @@ int lk_store_get(struct lk_lock *lk, uint16_t key, uint8_t *buf, uint8_t cap, ui
     return LK_OK;
 }
 
+int lk_store_scan(struct lk_lock *lk, uint16_t lo, uint16_t hi, lk_store_scan_fn fn, void *ctx)
+{
+    const struct lk_store *st = &lk->store;
+    uint8_t val[LK_STORE_VALUE_MAX];
+    uint32_t pos = st->hdr;
+    struct rec r;
+    int rc;
+
+    while (pos < st->head) {
+        rc = rec_read(lk, st->active, pos, &r, val);
+        if (rc < 0) {
+            return rc;
+        }
+        if (rc != REC_VALID) {
+            break;
+        }
+        if (r.key >= lo && r.key <= hi) {
+            fn(ctx, r.key, (r.kind == KIND_VALUE) ? val : NULL, r.len);
+        }
+        pos += r.size;
+    }
+    lk_wipe(val, sizeof val); /* records may hold secrets' digests */
+    return LK_OK;
+}
+
 /* After a bad record at pos: quiet if it looks like a write torn by a power
  * cut (its last byte never landed and nothing follows it), else damage. */
 static int damage_at(const struct lk_lock *lk, uint8_t bank, uint32_t pos)

@@ -86,6 +86,96 @@
 #define LK_DEFAULT_KEY_POLICY 1u
 #endif
 
+/* ---- Credential engine (lockcore/cred.h) ---- */
+
+/* Users and credentials the store holds, indices 0..N-1 (1..256 users,
+ * 1..1024 credentials). Their records must fit a record bank: see the check
+ * at the end of this file and docs/storage-format.md. */
+#ifndef LK_USERS_MAX
+#define LK_USERS_MAX 16u
+#endif
+#ifndef LK_CREDS_MAX
+#define LK_CREDS_MAX 48u
+#endif
+
+/* Bounds for the runtime PIN lengths (lk_config.pin_min_len/pin_max_len);
+ * together with LK_KEYPAD_DIGITS_MAX they size the verdict's stack. */
+#ifndef LK_PIN_LEN_MIN
+#define LK_PIN_LEN_MIN 6u
+#endif
+#ifndef LK_PIN_LEN_MAX
+#define LK_PIN_LEN_MAX 8u
+#endif
+
+/* Longest keypad entry, digits (virtual PIN: decoys around the real PIN). */
+#ifndef LK_KEYPAD_DIGITS_MAX
+#define LK_KEYPAD_DIGITS_MAX 16u
+#endif
+
+/* Longest card UID or biometric template ID, bytes. */
+#ifndef LK_CRED_DATA_MAX
+#define LK_CRED_DATA_MAX 16u
+#endif
+
+/* Used one-time offline codes remembered by name (older ones by a floor). */
+#ifndef LK_OFFLINE_USED_MAX
+#define LK_OFFLINE_USED_MAX 8u
+#endif
+
+/* Lifetime of a remote-token challenge, ms. */
+#ifndef LK_TOKEN_CHALLENGE_MS
+#define LK_TOKEN_CHALLENGE_MS 30000u
+#endif
+
+/* Runtime defaults (lk_config fields left 0). */
+#ifndef LK_DEFAULT_PIN_MIN_LEN
+#define LK_DEFAULT_PIN_MIN_LEN 6u
+#endif
+#ifndef LK_DEFAULT_PIN_MAX_LEN
+#define LK_DEFAULT_PIN_MAX_LEN 8u
+#endif
+#ifndef LK_DEFAULT_DIGIT_TIMEOUT_MS
+#define LK_DEFAULT_DIGIT_TIMEOUT_MS 5000u
+#endif
+/* GA 374-2019: at most 5 wrong entries within 5 min, then >= 90 s ignored. */
+#ifndef LK_DEFAULT_WRONG_LIMIT
+#define LK_DEFAULT_WRONG_LIMIT 5u
+#endif
+/* Wrong guesses (every PIN-length window of an entry is one) that also start
+ * a lockout; see docs/security.md for the resulting odds. */
+#ifndef LK_DEFAULT_GUESS_LIMIT
+#define LK_DEFAULT_GUESS_LIMIT 32u
+#endif
+#ifndef LK_DEFAULT_FAIL_WINDOW_MS
+#define LK_DEFAULT_FAIL_WINDOW_MS 300000u
+#endif
+/* Escalating lockouts: the first, second, and third and later, ms. */
+#ifndef LK_DEFAULT_LOCKOUT1_MS
+#define LK_DEFAULT_LOCKOUT1_MS 90000u
+#endif
+#ifndef LK_DEFAULT_LOCKOUT2_MS
+#define LK_DEFAULT_LOCKOUT2_MS 300000u
+#endif
+#ifndef LK_DEFAULT_LOCKOUT3_MS
+#define LK_DEFAULT_LOCKOUT3_MS 900000u
+#endif
+/* Credential types a lockout ignores, bits (1 << enum lk_cred_type); offline
+ * codes count as PIN. Default: all. */
+#ifndef LK_DEFAULT_LOCKOUT_TYPES
+#define LK_DEFAULT_LOCKOUT_TYPES 0x7Fu
+#endif
+/* Dual/tri rule: the further credentials must follow within this, ms. */
+#ifndef LK_DEFAULT_MULTI_WINDOW_MS
+#define LK_DEFAULT_MULTI_WINDOW_MS 10000u
+#endif
+/* Offline codes: clock tolerance, s; one-time code validity, s. */
+#ifndef LK_DEFAULT_OFFLINE_DRIFT_S
+#define LK_DEFAULT_OFFLINE_DRIFT_S 900u
+#endif
+#ifndef LK_DEFAULT_OFFLINE_OTC_VALID_S
+#define LK_DEFAULT_OFFLINE_OTC_VALID_S 21600u
+#endif
+
 /* ---- Limits that runtime configuration values are checked against. ---- */
 
 /* Upper bound for any configured motor timing, ms. */
@@ -178,6 +268,32 @@
 #endif
 #if LK_MAX_TRAVEL_MS > 600000u
 #error "LK_MAX_TRAVEL_MS must not exceed 600000 (10 min)"
+#endif
+
+#if LK_USERS_MAX < 1u || LK_USERS_MAX > 256u || LK_CREDS_MAX < 1u || LK_CREDS_MAX > 1024u
+#error "LK_USERS_MAX must be 1..256 and LK_CREDS_MAX 1..1024"
+#endif
+#if LK_PIN_LEN_MIN < 4u || LK_PIN_LEN_MAX < LK_PIN_LEN_MIN || LK_PIN_LEN_MAX > 12u || \
+    LK_KEYPAD_DIGITS_MAX < LK_PIN_LEN_MAX || LK_KEYPAD_DIGITS_MAX > 32u
+#error "need 4 <= LK_PIN_LEN_MIN <= LK_PIN_LEN_MAX <= 12 and LK_PIN_LEN_MAX <= LK_KEYPAD_DIGITS_MAX <= 32"
+#endif
+#if LK_DEFAULT_PIN_MIN_LEN < LK_PIN_LEN_MIN || LK_DEFAULT_PIN_MAX_LEN > LK_PIN_LEN_MAX || \
+    LK_DEFAULT_PIN_MIN_LEN > LK_DEFAULT_PIN_MAX_LEN
+#error "LK_DEFAULT_PIN_MIN_LEN..LK_DEFAULT_PIN_MAX_LEN must lie in LK_PIN_LEN_MIN..LK_PIN_LEN_MAX"
+#endif
+#if LK_CRED_DATA_MAX < 4u || LK_CRED_DATA_MAX > 32u
+#error "LK_CRED_DATA_MAX must be 4..32"
+#endif
+#if LK_OFFLINE_USED_MAX < 1u || LK_OFFLINE_USED_MAX > 8u
+#error "LK_OFFLINE_USED_MAX must be 1..8 (one record holds them)"
+#endif
+#if LK_DEFAULT_WRONG_LIMIT < 1u || LK_DEFAULT_WRONG_LIMIT > 255u
+#error "LK_DEFAULT_WRONG_LIMIT must be 1..255 (Matter WrongCodeEntryLimit)"
+#endif
+/* Users (40 bytes with record header) and credentials (32) must leave at
+ * least a quarter of a bank for counters and churn. */
+#if (LK_USERS_MAX * 40u + LK_CREDS_MAX * 32u + 256u) * 4u > (LK_STORE_BANK_MIN - 20u) * 3u
+#error "LK_USERS_MAX/LK_CREDS_MAX do not fit LK_STORE_BANK_MIN: raise it (docs/storage-format.md)"
 #endif
 
 #endif /* LOCKCORE_CONFIG_H */

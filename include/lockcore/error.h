@@ -14,6 +14,7 @@ enum lk_err {
     LK_ERR_IO = -5,       /* the port reported a hardware/IO failure */
     LK_ERR_AGAIN = -11,   /* try again later */
     LK_ERR_BUSY = -16,    /* an operation is already in progress */
+    LK_ERR_EXIST = -17,   /* already present (e.g. the same PIN enrolled twice) */
     LK_ERR_INVAL = -22,   /* NULL pointer or malformed argument */
     LK_ERR_NOSPC = -28,   /* no room left */
     LK_ERR_RANGE = -34,   /* a value (argument or read from the port) is out of range */
@@ -26,6 +27,7 @@ enum lk_err {
     LK_ERR_GEOMETRY = -202,     /* storage geometry is impossible */
     LK_ERR_CONFIG = -203,       /* a configuration value is out of range */
     LK_ERR_NOT_INIT = -204,     /* the lock instance was not initialised by lk_init */
+    LK_ERR_WEAK = -205,         /* a PIN too easy to guess (one digit repeated, a straight run) */
 
     /* -1000 .. -1999 are reserved for vendor ports; lockcore passes them up. */
     LK_ERR_VENDOR_FIRST = -1999,

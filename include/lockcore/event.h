@@ -18,6 +18,8 @@ enum lk_op {
     LK_OP_DENIED = 3,   /* an unlock attempt (credential) was refused; no movement */
     LK_OP_ALARM = 4,    /* reason holds the alarm */
     LK_OP_STATE = 5,    /* lock state learned or changed without a stroke */
+    LK_OP_GRANTED = 6,  /* a credential was accepted; the UNLOCK follows (or none, if
+                           already unlocked) */
     LK_OP_COUNT_
 };
 
@@ -62,6 +64,9 @@ enum lk_reason {
     LK_REASON_STORE_FORMATTED = 11, /* blank storage was formatted (first boot) */
     LK_REASON_WHILE_UNPOWERED = 12, /* the movement happened while the lock had no power */
     LK_REASON_ALARM_SILENCED = 13,  /* an admin silenced the active alarms */
+    LK_REASON_PROGRAMMING = 14,     /* STATE: a programming PIN was entered */
+    LK_REASON_OFFLINE_CLEARED = 15, /* STATE: a clear code revoked the offline codes */
+    LK_REASON_LOCKED_OUT = 16,      /* DENIED: input ignored during a lockout */
     /* alarms */
     LK_REASON_JAMMED = 32,
     LK_REASON_FACTORY_RESET = 33,

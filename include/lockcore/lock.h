@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "lockcore/config.h"
+#include "lockcore/cred.h"
 #include "lockcore/event.h"
 #include "lockcore/port.h"
 
@@ -89,6 +90,37 @@ struct lk_config {
     uint8_t manual_paths;
     /* enum lk_key_policy; 0 = LK_DEFAULT_KEY_POLICY (notify). */
     uint8_t key_policy;
+    /* Credential engine (lockcore/cred.h). PIN lengths, digits
+     * (LK_PIN_LEN_MIN..LK_PIN_LEN_MAX, min <= max). */
+    uint8_t pin_min_len;
+    uint8_t pin_max_len;
+    /* Longest keypad entry, digits (pin_max_len..LK_KEYPAD_DIGITS_MAX). */
+    uint8_t keypad_max_digits;
+    /* Wrong attempts that start a lockout (1..255; Matter
+     * WrongCodeEntryLimit). */
+    uint8_t wrong_limit;
+    /* Wrong guesses (each PIN-length window of a keypad entry is one) that
+     * also start a lockout (1..65535). */
+    uint16_t guess_limit;
+    /* Credential types a lockout ignores, bits 1 << enum lk_cred_type
+     * (offline codes count as PIN); 0 = LK_DEFAULT_LOCKOUT_TYPES. */
+    uint8_t lockout_types;
+    /* A keypad entry is dropped after this long without a key, ms
+     * (1000..60000). */
+    uint32_t digit_timeout_ms;
+    /* Wrong attempts and guesses are counted within this window from the
+     * first one, ms (1000..86400000). */
+    uint32_t fail_window_ms;
+    /* Lockout lengths: first, second, third and later, ms (1000..86400000,
+     * each at least the one before). */
+    uint32_t lockout_ms[3];
+    /* Dual/tri credential rule: window for the further credentials, ms
+     * (1000..120000). */
+    uint32_t multi_window_ms;
+    /* Offline codes: clock tolerance, s (1..86400); one-time code validity,
+     * s (60..604800). */
+    uint32_t offline_drift_s;
+    uint32_t offline_otc_valid_s;
     /* Event sink; NULL drops events. */
     lk_event_fn on_event;
     /* Passed to on_event. */
@@ -161,6 +193,33 @@ struct lk_store {
     uint8_t audit_erase;  /* audit_block must be erased before its first entry */
 };
 
+/* Credential engine bookkeeping (private). */
+struct lk_cred {
+    uint8_t key[32];        /* device key */
+    uint8_t key_ok;         /* key holds the device key */
+    uint8_t mode;           /* enum lk_mode */
+    int16_t tz_min;         /* local offset from UTC, minutes */
+    uint8_t entry[LK_KEYPAD_DIGITS_MAX]; /* keypad digits (a secret: wiped) */
+    uint8_t n;              /* digits in entry */
+    uint8_t entry_flags;    /* offline code / over-long / started */
+    uint8_t attempts;       /* wrong attempts in the window (persisted) */
+    uint8_t tier;           /* lockouts since the last recognised credential (persisted) */
+    uint8_t locked;         /* a lockout runs (persisted) */
+    uint8_t window_open;    /* t_window holds the window start */
+    uint8_t pend_n;         /* credentials already given towards a dual/tri rule */
+    uint8_t chal_open;      /* chal is an unused remote-token challenge */
+    uint8_t offline_bad;    /* offline-code state missing or forged: codes refused */
+    uint16_t guesses;       /* wrong guesses in the window (persisted) */
+    uint16_t pend_user;
+    uint16_t pend_cred[2];
+    uint32_t t_key;         /* last keypad key */
+    uint32_t t_window;      /* start of the counting window */
+    uint32_t t_unlock;      /* end of the lockout */
+    uint32_t t_pend;        /* first credential of a dual/tri rule */
+    uint32_t t_chal;        /* challenge issued */
+    uint8_t chal[16];
+};
+
 /* The lock instance (private fields; see top of file). */
 struct lk_lock {
     uint32_t magic;
@@ -170,6 +229,7 @@ struct lk_lock {
     struct lk_override ovr;
     struct lk_alarms alarms;
     struct lk_store store;
+    struct lk_cred cred;
     uint32_t wall_base_s;  /* wall clock at wall_base_ms, UNIX s */
     uint32_t wall_base_ms; /* port time wall_base_s was taken, ms */
     uint8_t wall_trusted;

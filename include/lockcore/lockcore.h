@@ -4,6 +4,8 @@
 
 #include "lockcore/audit.h"
 #include "lockcore/config.h"
+#include "lockcore/cred.h"
+#include "lockcore/crypto.h"
 #include "lockcore/error.h"
 #include "lockcore/event.h"
 #include "lockcore/lock.h"

@@ -188,6 +188,16 @@ struct lk_port {
      * LK_IND_PROGRESS and 0 otherwise. Must not block: start the beep or LED
      * pattern and return. */
     int (*indicate)(void *ctx, int what, uint8_t percent);
+
+    /* ---- device key (optional) ---- */
+
+    /* Copy the 32-byte per-device secret into key, from a place an attacker
+     * with the board cannot read (OTP, secure element, protected flash); 0
+     * on success. Called by lk_init. Without this callback lockcore makes the
+     * key from entropy at first boot and keeps it in the record store
+     * (docs/security.md says what that costs); without either the credential
+     * engine is unavailable (LK_ERR_NOTSUP). There is no default key. */
+    int (*device_key)(void *ctx, uint8_t key[32]);
 };
 
 #endif /* LOCKCORE_PORT_H */

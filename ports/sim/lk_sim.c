@@ -259,6 +259,28 @@ static int sim_power(void *ctx, int source, struct lk_power_sample *out)
     return LK_OK;
 }
 
+static int sim_device_key(void *ctx, uint8_t key[32])
+{
+    struct lk_sim *s = sim_of(ctx);
+
+    if (key == NULL) {
+        s->violations++;
+        return LK_ERR_INVAL;
+    }
+    memcpy(key, s->device_key, sizeof s->device_key);
+    return LK_OK;
+}
+
+void lk_sim_set_device_key(struct lk_sim *sim, const uint8_t key[32])
+{
+    if (key == NULL) {
+        sim->port.device_key = NULL;
+        return;
+    }
+    memcpy(sim->device_key, key, sizeof sim->device_key);
+    sim->port.device_key = sim_device_key;
+}
+
 static int sim_entropy(void *ctx, void *buf, size_t len)
 {
     struct lk_sim *s = sim_of(ctx);
@@ -285,6 +307,9 @@ static int sim_indicate(void *ctx, int what, uint8_t percent)
     }
     s->last_indication = what;
     s->n_indications++;
+    if (what >= 0 && what < LK_IND_COUNT_) {
+        s->ind_count[what]++;
+    }
     return LK_OK;
 }
 

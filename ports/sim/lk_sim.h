@@ -77,8 +77,10 @@ struct lk_sim {
     int fail_storage;        /* 1: storage prog and erase return LK_ERR_IO;
                                 2: prog writes, then returns LK_ERR_IO */
 
+    uint8_t device_key[32];  /* served by port.device_key once set */
     int last_indication;     /* enum lk_indication, -1 = none yet */
     uint32_t n_indications;
+    uint32_t ind_count[LK_IND_COUNT_]; /* indications seen, per kind */
 
     /* lk_sim_run bookkeeping */
     int have_deadline;
@@ -137,6 +139,10 @@ int lk_sim_set_sensor(struct lk_sim *sim, int sensor, uint8_t level);
 /* Set the motor supply (and main battery) voltage, mV (0..60000): stroke
  * time and stall current follow it. LK_OK or LK_ERR_INVAL. */
 int lk_sim_set_supply(struct lk_sim *sim, uint32_t mv);
+
+/* Serve key through port.device_key (a secure element's key), from the next
+ * lk_init on; NULL removes the callback (lockcore then makes its own). */
+void lk_sim_set_device_key(struct lk_sim *sim, const uint8_t key[32]);
 
 /* Move the bolt by hand to ppm (key, thumbturn, force). */
 void lk_sim_move_bolt(struct lk_sim *sim, int32_t ppm);

@@ -24,6 +24,10 @@ void rec_event(void *ctx, const struct lk_event *ev);
 /* Index of the first recorded event with this op and reason, or -1. */
 int rec_find(const struct rec *r, uint8_t op, uint8_t reason);
 
+/* The device key fixture_start gives the sim port (bytes 0x00..0x1f, the
+ * key of tests/vectors/offline-codes.txt). */
+extern const uint8_t harness_device_key[32];
+
 /* Set up sim (scfg NULL = defaults) and lock (cfg fields as in f->cfg,
  * events into f->rec, emptied after the first-boot format event); asserts
  * success. */

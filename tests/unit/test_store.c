@@ -248,7 +248,7 @@ static void spoil_crc_last(uint8_t *img, uint32_t size)
 static void spoil_truncated(uint8_t *img, uint32_t size)
 {
     uint32_t off;
-    uint16_t k = 500;
+    uint16_t k = 0x4000; /* clear of the keys lockcore's modules use */
 
     (void)size;
     while (f.lk.store.head + 8u + 60u <= f.lk.store.bank) {

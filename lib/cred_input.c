@@ -1,0 +1,285 @@
+/*
+ * cred_input: the ways a credential arrives (keypad keys, a card or
+ * biometric ID, a remote token's response) and the engine's timers.
+ */
+#include "cred_internal.h"
+
+#define ENTRY_STARTED 0x01u  /* a key was taken since the last reset */
+#define ENTRY_OFFLINE 0x02u  /* began with '*': an offline code */
+#define ENTRY_OVERLONG 0x04u /* too many digits: dropped, waits for '#' */
+#define OFFLINE_DIGITS 14u
+
+static int ready(const struct lk_lock *lk)
+{
+    int rc = lk_check(lk);
+
+    if (rc == LK_OK && !lk->cred.key_ok) {
+        rc = LK_ERR_NOTSUP;
+    }
+    return rc;
+}
+
+static void entry_reset(struct lk_cred *c)
+{
+    lk_wipe(c->entry, sizeof c->entry);
+    c->n = 0;
+    c->entry_flags = 0;
+}
+
+static uint8_t source_of(int type)
+{
+    switch (type) {
+    case LK_CRED_RFID: return LK_SRC_RFID;
+    case LK_CRED_REMOTE_TOKEN: return LK_SRC_REMOTE;
+    case LK_CRED_PIN: return LK_SRC_KEYPAD;
+    default: return LK_SRC_BIOMETRIC;
+    }
+}
+
+/* '#': judge the entry. */
+static int enter(struct lk_lock *lk, uint32_t now)
+{
+    struct lk_cred *c = &lk->cred;
+    struct lk_probe p;
+    uint8_t flags = c->entry_flags;
+    int rc;
+
+    if (flags & ENTRY_OVERLONG) {
+        entry_reset(c);
+        return LK_VERDICT_NONE; /* already counted and denied */
+    }
+    if (flags & ENTRY_OFFLINE) {
+        rc = lk_offline_enter(lk, now, c->entry, c->n);
+        entry_reset(c);
+        return rc;
+    }
+    lk_fill((uint8_t *)&p, 0, sizeof p);
+    p.type = LK_CRED_PIN;
+    p.source = LK_SRC_KEYPAD;
+    p.data = c->entry;
+    p.len = c->n;
+    rc = lk_verdict(lk, now, &p);
+    lk_wipe(&p, sizeof p);
+    entry_reset(c);
+    return rc;
+}
+
+/* An entry past keypad_max_digits: one wrong attempt, denied at once. */
+static int overlong(struct lk_lock *lk, uint32_t now)
+{
+    struct lk_cred *c = &lk->cred;
+    int rc;
+
+    entry_reset(c);
+    c->entry_flags = ENTRY_STARTED | ENTRY_OVERLONG;
+    rc = lk_fail_begin(lk, now, 1);
+    if (rc != LK_OK) {
+        return rc;
+    }
+    lk_fail_end(lk, now, 0, LK_SRC_KEYPAD);
+    (void)lk_deny(lk, now, LK_SRC_KEYPAD, LK_REASON_INVALID_CREDENTIAL, LK_INDEX_NONE,
+                  LK_INDEX_NONE);
+    return LK_ERR_RANGE;
+}
+
+int lk_keypad_key(struct lk_lock *lk, char key)
+{
+    struct lk_cred *c;
+    uint32_t now;
+    unsigned max;
+    int rc = ready(lk);
+
+    if (rc != LK_OK) {
+        return rc;
+    }
+    c = &lk->cred;
+    now = lk->port->now_ms(lk->port->ctx);
+    if (lk_locked_out(lk, LK_CRED_PIN)) {
+        entry_reset(c);
+        return (key == '#') ? lk_refuse_locked(lk, now, LK_SRC_KEYPAD) : LK_ERR_AGAIN;
+    }
+    if ((c->entry_flags & ENTRY_STARTED) &&
+        lk_time_reached(now, c->t_key + lk->cfg.digit_timeout_ms)) {
+        entry_reset(c); /* lk_poll normally drops it first */
+    }
+    if (key != '#' && key != '*' && (key < '0' || key > '9')) {
+        return LK_ERR_INVAL;
+    }
+    c->t_key = now;
+    if (key == '#') {
+        return enter(lk, now);
+    }
+    if (key == '*') {
+        if (c->entry_flags & ENTRY_STARTED) {
+            entry_reset(c); /* cancel */
+        } else {
+            c->entry_flags = ENTRY_STARTED | ENTRY_OFFLINE;
+        }
+        return LK_VERDICT_NONE;
+    }
+    c->entry_flags |= ENTRY_STARTED;
+    if (c->entry_flags & ENTRY_OVERLONG) {
+        return LK_ERR_RANGE;
+    }
+    max = (c->entry_flags & ENTRY_OFFLINE) ? OFFLINE_DIGITS : lk->cfg.keypad_max_digits;
+    if (c->n >= max) {
+        return overlong(lk, now);
+    }
+    c->entry[c->n++] = (uint8_t)key;
+    return LK_VERDICT_NONE;
+}
+
+int lk_cred_present(struct lk_lock *lk, int type, const uint8_t *data, size_t len)
+{
+    struct lk_probe p;
+    int rc = ready(lk);
+
+    if (rc != LK_OK) {
+        return rc;
+    }
+    if (type != LK_CRED_RFID && type != LK_CRED_FINGERPRINT && type != LK_CRED_FINGER_VEIN &&
+        type != LK_CRED_FACE) {
+        return LK_ERR_NOTSUP;
+    }
+    if (data == NULL) {
+        return LK_ERR_INVAL;
+    }
+    if (len < 1u || len > LK_CRED_DATA_MAX) {
+        return LK_ERR_RANGE;
+    }
+    if (lk_locked_out(lk, (uint8_t)type)) {
+        return lk_refuse_locked(lk, lk->port->now_ms(lk->port->ctx), source_of(type));
+    }
+    lk_fill((uint8_t *)&p, 0, sizeof p);
+    p.type = (uint8_t)type;
+    p.source = source_of(type);
+    p.data = data;
+    p.len = (uint8_t)len;
+    rc = lk_verdict(lk, lk->port->now_ms(lk->port->ctx), &p);
+    lk_wipe(&p, sizeof p);
+    return rc;
+}
+
+int lk_token_challenge(struct lk_lock *lk, uint8_t challenge[16])
+{
+    struct lk_cred *c;
+    int rc = ready(lk);
+
+    if (rc != LK_OK || challenge == NULL) {
+        return (rc != LK_OK) ? rc : LK_ERR_INVAL;
+    }
+    c = &lk->cred;
+    if (lk->port->entropy == NULL) {
+        return LK_ERR_NOTSUP;
+    }
+    c->chal_open = 0;
+    rc = lk->port->entropy(lk->port->ctx, c->chal, sizeof c->chal);
+    if (rc != LK_OK) {
+        return (rc < 0) ? rc : LK_ERR_RANGE;
+    }
+    c->chal_open = 1;
+    c->t_chal = lk->port->now_ms(lk->port->ctx);
+    lk_copy(challenge, c->chal, sizeof c->chal);
+    return LK_OK;
+}
+
+int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
+{
+    struct lk_cred *c;
+    uint8_t key[LK_SHA256_BYTES];
+    uint8_t want[LK_SHA256_BYTES];
+    uint8_t idx[2];
+    uint32_t now;
+    int open;
+    int ok;
+    int rc = ready(lk);
+
+    if (rc != LK_OK || mac == NULL) {
+        return (rc != LK_OK) ? rc : LK_ERR_INVAL;
+    }
+    if (cred >= LK_CREDS_MAX) {
+        return LK_ERR_RANGE;
+    }
+    c = &lk->cred;
+    now = lk->port->now_ms(lk->port->ctx);
+    if (lk_locked_out(lk, LK_CRED_REMOTE_TOKEN)) {
+        c->chal_open = 0;
+        return lk_refuse_locked(lk, now, LK_SRC_REMOTE);
+    }
+    open = c->chal_open && !lk_time_reached(now, c->t_chal + LK_TOKEN_CHALLENGE_MS);
+    c->chal_open = 0; /* one response per challenge: a replay finds none */
+    rc = lk_fail_begin(lk, now, 1);
+    if (rc != LK_OK) {
+        return rc;
+    }
+    lk_fill(key, 0, sizeof key);
+    rc = lk_token_key(lk, cred, key);
+    idx[0] = (uint8_t)(cred >> 8);
+    idx[1] = (uint8_t)cred;
+    {
+        struct lk_hmac h;
+
+        lk_hmac_init(&h, key, sizeof key);
+        lk_hmac_update(&h, c->chal, sizeof c->chal);
+        lk_hmac_update(&h, idx, sizeof idx);
+        lk_hmac_final(&h, want);
+    }
+    ok = lk_ct_equal(want, mac, sizeof want) && open && rc == LK_OK;
+    lk_wipe(key, sizeof key);
+    lk_wipe(want, sizeof want);
+    lk_wipe(c->chal, sizeof c->chal);
+    if (rc != LK_OK && rc != LK_ERR_NOENT && rc != LK_ERR_CORRUPT) {
+        return rc;
+    }
+    if (!ok) {
+        lk_fail_end(lk, now, 0, LK_SRC_REMOTE);
+        return lk_deny(lk, now, LK_SRC_REMOTE, LK_REASON_INVALID_CREDENTIAL, LK_INDEX_NONE,
+                       cred);
+    }
+    {
+        uint8_t type;
+        uint16_t user;
+
+        rc = lk_cred_get(lk, cred, &type, &user);
+        if (rc != LK_OK) {
+            return rc;
+        }
+        lk_fail_end(lk, now, 1, LK_SRC_REMOTE);
+        return lk_decide(lk, now, LK_SRC_REMOTE, type, user, cred);
+    }
+}
+
+void lk_cred_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
+{
+    struct lk_cred *c = &lk->cred;
+
+    if (c->entry_flags & ENTRY_STARTED) {
+        uint32_t until = c->t_key + lk->cfg.digit_timeout_ms;
+
+        if (lk_time_reached(now, until)) {
+            entry_reset(c); /* abandoned: nothing was checked, nothing counted */
+        } else {
+            lk_deadline_want(dl, until);
+        }
+    }
+    if (c->chal_open) {
+        uint32_t until = c->t_chal + LK_TOKEN_CHALLENGE_MS;
+
+        if (lk_time_reached(now, until)) {
+            c->chal_open = 0;
+            lk_wipe(c->chal, sizeof c->chal);
+        } else {
+            lk_deadline_want(dl, until);
+        }
+    }
+    if (c->pend_n != 0u) {
+        uint32_t until = c->t_pend + lk->cfg.multi_window_ms;
+
+        if (lk_time_reached(now, until)) {
+            c->pend_n = 0;
+        } else {
+            lk_deadline_want(dl, until);
+        }
+    }
+    lk_lockout_poll(lk, now, dl);
+}
