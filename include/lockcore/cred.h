@@ -183,7 +183,8 @@ int lk_offline_key(struct lk_lock *lk, uint8_t key[32]);
  */
 int lk_offline_reset(struct lk_lock *lk, uint32_t epoch);
 
-/* Set the operating mode (enum lk_mode, persisted). LK_ERR_RANGE for mode. */
+/* Set the operating mode (enum lk_mode, persisted). Leaving PASSAGE lets a
+ * held auto-relock run at the next lk_poll: call it. LK_ERR_RANGE for mode. */
 int lk_set_mode(struct lk_lock *lk, int mode);
 /* The operating mode (>= 0) or an error. */
 int lk_get_mode(const struct lk_lock *lk);
