@@ -15,6 +15,8 @@
 
 enum { REC_END = 0, REC_VALID = 1, REC_BAD = 2 };
 
+/* Locals of this type start zeroed: rec_read fills them only for a valid
+ * record, which GCC -O3 cannot see. */
 struct rec {
     uint32_t size; /* bytes on storage, prog-aligned */
     uint16_t key;
@@ -181,7 +183,7 @@ static int bank_start(struct lk_lock *lk, uint8_t bank, uint32_t gen)
 /* 1 if a valid record with key follows pos (up to head) in bank. */
 static int superseded(const struct lk_lock *lk, uint8_t bank, uint32_t pos, uint16_t key)
 {
-    struct rec r;
+    struct rec r = { 0, 0, 0, 0 };
     int rc;
 
     while (pos < lk->store.head) {
@@ -206,7 +208,7 @@ static int compact(struct lk_lock *lk)
     uint8_t val[LK_STORE_VALUE_MAX];
     uint32_t pos = st->hdr;
     uint32_t out = st->hdr;
-    struct rec r;
+    struct rec r = { 0, 0, 0, 0 };
     int rc = lk_flash_erase(lk, bank_off(lk, dst), st->bank);
 
     while (rc == LK_OK && pos < st->head) {
@@ -309,7 +311,7 @@ int lk_store_get(struct lk_lock *lk, uint16_t key, uint8_t *buf, uint8_t cap, ui
     uint8_t val[LK_STORE_VALUE_MAX];
     uint32_t pos = st->hdr;
     uint32_t found = 0;
-    struct rec r;
+    struct rec r = { 0, 0, 0, 0 };
     struct rec hit = { 0, 0, 0, 0 };
     int rc;
 
@@ -347,7 +349,7 @@ int lk_store_scan(struct lk_lock *lk, uint16_t lo, uint16_t hi, lk_store_scan_fn
     const struct lk_store *st = &lk->store;
     uint8_t val[LK_STORE_VALUE_MAX];
     uint32_t pos = st->hdr;
-    struct rec r;
+    struct rec r = { 0, 0, 0, 0 };
     int rc;
 
     while (pos < st->head) {
@@ -406,7 +408,7 @@ int lk_store_mount(struct lk_lock *lk, uint8_t *found)
     struct lk_store *st = &lk->store;
     uint32_t gen0 = 0;
     uint32_t gen1 = 0;
-    struct rec r;
+    struct rec r = { 0, 0, 0, 0 };
     int ok0 = hdr_read(lk, 0, &gen0);
     int ok1 = (ok0 < 0) ? ok0 : hdr_read(lk, 1, &gen1);
     int rc;
