@@ -124,6 +124,10 @@ int lk_user_set(struct lk_lock *lk, uint16_t user, const struct lk_user *u)
     if (rc == LK_OK || rc == LK_ERR_CORRUPT) {
         rc = lk_offline_create(lk);
     }
+    if (rc == LK_OK && lk_rec_get(lk, KEY_MODE, v, 1) == LK_ERR_NOENT) {
+        v[0] = lk->cred.mode;
+        rc = lk_rec_set(lk, KEY_MODE, v, 1);
+    }
     if (rc != LK_OK && rc != LK_ERR_CORRUPT) {
         return rc;
     }

@@ -107,7 +107,9 @@ int lk_keypad_key(struct lk_lock *lk, char key)
     }
     c->t_key = now;
     if (key == '#') {
-        return enter(lk, now);
+        /* A grant now could not move the bolt, and a one-time credential
+         * would be spent for nothing: keep the entry for another '#'. */
+        return lk_act_moving(lk) ? LK_ERR_BUSY : enter(lk, now);
     }
     if (key == '*') {
         if (c->entry_flags & ENTRY_STARTED) {
@@ -149,6 +151,9 @@ int lk_cred_present(struct lk_lock *lk, int type, const uint8_t *data, size_t le
     }
     if (lk_locked_out(lk, (uint8_t)type)) {
         return lk_refuse_locked(lk, lk->port->now_ms(lk->port->ctx), source_of(type));
+    }
+    if (lk_act_moving(lk)) {
+        return LK_ERR_BUSY;
     }
     lk_fill((uint8_t *)&p, 0, sizeof p);
     p.type = (uint8_t)type;
@@ -206,6 +211,9 @@ int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
         c->chal_open = 0;
         return lk_refuse_locked(lk, now, LK_SRC_REMOTE);
     }
+    if (lk_act_moving(lk)) {
+        return LK_ERR_BUSY; /* the challenge stays open for another try */
+    }
     open = c->chal_open && !lk_time_reached(now, c->t_chal + LK_TOKEN_CHALLENGE_MS);
     c->chal_open = 0; /* one response per challenge: a replay finds none */
     rc = lk_fail_begin(lk, now, 1);
@@ -231,6 +239,10 @@ int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
     if (rc != LK_OK && rc != LK_ERR_NOENT && rc != LK_ERR_CORRUPT) {
         return rc;
     }
+    if (rc == LK_ERR_CORRUPT) {
+        lk_emit(lk, now, LK_OP_ALARM, LK_SRC_REMOTE, LK_REASON_STORE_CORRUPT, LK_INDEX_NONE,
+                cred);
+    }
     if (!ok) {
         lk_fail_end(lk, now, 0, LK_SRC_REMOTE);
         return lk_deny(lk, now, LK_SRC_REMOTE, LK_REASON_INVALID_CREDENTIAL, LK_INDEX_NONE,
@@ -244,8 +256,9 @@ int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
         if (rc != LK_OK) {
             return rc;
         }
-        lk_fail_end(lk, now, 1, LK_SRC_REMOTE);
-        return lk_decide(lk, now, LK_SRC_REMOTE, type, user, cred);
+        rc = lk_decide(lk, now, LK_SRC_REMOTE, type, user, cred);
+        lk_fail_end(lk, now, lk_verdict_opened(rc), LK_SRC_REMOTE);
+        return rc;
     }
 }
 

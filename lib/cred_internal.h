@@ -77,8 +77,13 @@ int lk_locked_out(const struct lk_lock *lk, uint8_t type);
 /* Count a presentation as wrong before its verdict is known (persisted);
  * returns an error if that could not be stored (no verdict may follow). */
 int lk_fail_begin(struct lk_lock *lk, uint32_t now, uint8_t guesses);
-/* Finish the count: recognised resets it, else a lockout may start. */
-void lk_fail_end(struct lk_lock *lk, uint32_t now, int recognised, uint8_t source);
+/* Finish the count: only a presentation that opened (granted, programming,
+ * a clear code) resets it and the lockout tier; anything else, a recognised
+ * credential refused by its rights included, stays counted and may start a
+ * lockout. */
+void lk_fail_end(struct lk_lock *lk, uint32_t now, int opened, uint8_t source);
+/* 1 for the verdicts that reset the count. */
+int lk_verdict_opened(int verdict);
 /* Match p against the store and decide; returns the verdict or an error. */
 int lk_verdict(struct lk_lock *lk, uint32_t now, struct lk_probe *p);
 /* Emit a denial. */

@@ -73,6 +73,9 @@ int lk_rec_set(struct lk_lock *lk, uint16_t key, const uint8_t *val, uint8_t len
     uint8_t mac[LK_SHA256_BYTES];
     int rc;
 
+    if ((unsigned)len + MAC_BYTES > sizeof buf) {
+        return LK_ERR_RANGE;
+    }
     lk_copy(buf, val, len);
     rec_mac(lk, key, val, len, mac);
     lk_copy(buf + len, mac, MAC_BYTES);
@@ -182,12 +185,21 @@ int lk_cred_init(struct lk_lock *lk)
         return rc;
     }
     c->key_ok = 1;
-    if (lk_rec_get(lk, KEY_MODE, v, 1) == LK_OK && v[0] < LK_MODE_COUNT_) {
-        c->mode = v[0];
-    }
     rc = lk_store_scan(lk, KEY_USER0, KEY_USER0 + LK_USERS_MAX - 1u, any_user, &users);
     if (rc == LK_OK) {
         rc = lk_offline_mount(lk, users);
+    }
+    if (rc == LK_OK) {
+        rc = lk_rec_get(lk, KEY_MODE, v, 1);
+        if (rc == LK_OK && v[0] < LK_MODE_COUNT_) {
+            c->mode = v[0];
+        } else if (rc == LK_ERR_CORRUPT || rc == LK_OK || users) {
+            /* Forged, or cut out while users exist (it is written with the
+             * first user): the strictest mode until the owner sets one. */
+            c->mode = LK_MODE_PRIVACY;
+            c->boot_corrupt = 1;
+        }
+        rc = (rc == LK_ERR_NOENT || rc == LK_ERR_CORRUPT) ? LK_OK : rc;
     }
     if (rc != LK_OK) {
         return rc;
@@ -237,7 +249,7 @@ void lk_cred_boot_events(struct lk_lock *lk)
 
     uint8_t found = c->locked;
 
-    if (c->offline_bad) {
+    if (c->offline_bad || c->boot_corrupt) {
         lk_emit(lk, lk->port->now_ms(lk->port->ctx), LK_OP_ALARM, LK_SRC_UNSPECIFIED,
                 LK_REASON_STORE_CORRUPT, LK_INDEX_NONE, LK_INDEX_NONE);
     }

@@ -11,6 +11,19 @@
 #define KIND_CLEAR 9u
 #define CODE_DIGITS 14u
 
+static void put32be(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static uint32_t get32be(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
 /* The persisted state (KEY_OFFLINE). */
 struct offline_state {
     uint32_t epoch;
@@ -91,12 +104,15 @@ int lk_offline_create(struct lk_lock *lk)
     return (rc == LK_ERR_CORRUPT) ? LK_OK : rc;
 }
 
-/* The six MAC digits for epoch and the 8 kind+parameter digits. */
-static uint32_t code_mac(const struct lk_lock *lk, uint32_t epoch, const uint8_t *kp)
+/* The six MAC digits for epoch, the 8 kind+parameter digits and the value
+ * the lock resolved them to (so a truncated field that wraps around to
+ * another hour or day fails the MAC instead of reviving a code). */
+static uint32_t code_mac(const struct lk_lock *lk, uint32_t epoch, const uint8_t *kp,
+                         uint32_t resolved)
 {
     static const char label[] = "lockcore offline key v1";
     uint8_t k[LK_SHA256_BYTES];
-    uint8_t msg[16];
+    uint8_t msg[20];
     uint8_t out[LK_SHA256_BYTES];
     uint32_t m;
 
@@ -105,14 +121,11 @@ static uint32_t code_mac(const struct lk_lock *lk, uint32_t epoch, const uint8_t
     msg[1] = 'K';
     msg[2] = 'O';
     msg[3] = 'C';
-    msg[4] = (uint8_t)(epoch >> 24);
-    msg[5] = (uint8_t)(epoch >> 16);
-    msg[6] = (uint8_t)(epoch >> 8);
-    msg[7] = (uint8_t)epoch;
+    put32be(msg + 4, epoch);
     lk_copy(msg + 8, kp, 8);
+    put32be(msg + 16, resolved);
     lk_hmac_sha256(k, sizeof k, msg, sizeof msg, out);
-    m = (((uint32_t)out[0] << 24) | ((uint32_t)out[1] << 16) | ((uint32_t)out[2] << 8) |
-         out[3]) % 1000000u;
+    m = get32be(out) % 1000000u;
     lk_wipe(k, sizeof k);
     lk_wipe(out, sizeof out);
     return m;
@@ -138,13 +151,18 @@ static uint32_t resolve(uint32_t c, uint32_t r, uint32_t m)
     return base + (r + m - base % m) % m;
 }
 
+static unsigned kind_of(const uint8_t *d)
+{
+    return (unsigned)(d[0] - '0');
+}
+
 /* 1 if the kind and its parameters are well formed. */
 static int well_formed(const uint8_t *d)
 {
     uint32_t aa = number(d + 1, 2);
     uint32_t bb = number(d + 3, 2);
 
-    switch (d[0] - '0') {
+    switch (kind_of(d)) {
     case KIND_ONE_TIME:
     case KIND_UNTIL:
     case KIND_CLEAR: return 1;
@@ -153,34 +171,46 @@ static int well_formed(const uint8_t *d)
     }
 }
 
-/* 1 if the code's window holds at wall time t (docs/offline-codes.md step 4). */
-static int in_window(const struct lk_lock *lk, const uint8_t *d, uint32_t t)
+static uint32_t local_s(const struct lk_lock *lk, uint32_t t)
 {
-    uint32_t drift = lk->cfg.offline_drift_s;
-    uint32_t hour = t / 3600u;
-    uint32_t tz_s = (uint32_t)(lk->cred.tz_min * 60); /* modulo 2^32: adds a negative too */
+    return t + (uint32_t)(lk->cred.tz_min * 60); /* modulo 2^32: adds a negative too */
+}
 
-    switch (d[0] - '0') {
-    case KIND_DAILY: {
-        uint32_t local = t + tz_s;
-        uint32_t day = (t - drift + tz_s) / 86400u;
-        uint32_t last = resolve(local / 86400u, number(d + 5, 3), 1000u);
-        uint32_t minute = (local % 86400u) / 60u;
-
-        return day <= last && minute + drift / 60u >= number(d + 1, 2) * 60u &&
-               minute < number(d + 3, 2) * 60u + drift / 60u;
-    }
-    case KIND_UNTIL:
-        return t < number(d + 1, 7) * 3600u + drift;
-    default: {
-        uint32_t start = resolve(hour, number(d + 1, 6), 1000000u) * 3600u;
-
-        return t + drift >= start && t < start + lk->cfg.offline_otc_valid_s + drift;
-    }
+/* The full hour (kinds 1, 9, 3) or local day (kind 2) the code names, as
+ * resolved at wall time t (docs/offline-codes.md step 3). */
+static uint32_t resolved(const struct lk_lock *lk, const uint8_t *d, uint32_t t)
+{
+    switch (kind_of(d)) {
+    case KIND_DAILY: return resolve(local_s(lk, t) / 86400u, number(d + 5, 3), 1000u);
+    case KIND_UNTIL: return number(d + 1, 7);
+    default: return resolve(t / 3600u, number(d + 1, 6), 1000000u);
     }
 }
 
-/* Record one-time code id as used; 0 if it already was. */
+/* 1 if the code's window holds at wall time t (step 5). Compared in whole
+ * hours where that is exact, so nothing overflows. */
+static int in_window(const struct lk_lock *lk, const uint8_t *d, uint32_t r, uint32_t t)
+{
+    uint32_t drift = lk->cfg.offline_drift_s;
+    uint32_t valid = lk->cfg.offline_otc_valid_s + drift;
+
+    switch (kind_of(d)) {
+    case KIND_DAILY: {
+        uint32_t minute = (local_s(lk, t) % 86400u) / 60u;
+
+        return local_s(lk, t - drift) / 86400u <= r &&
+               minute + drift / 60u >= number(d + 1, 2) * 60u &&
+               minute < number(d + 3, 2) * 60u + drift / 60u;
+    }
+    case KIND_UNTIL:
+        return t < drift || (t - drift) / 3600u < r;
+    default: /* 3600 r - drift <= t < 3600 r + otc_valid_s + drift */
+        return (t + drift) / 3600u >= r && (t < valid || (t - valid) / 3600u < r);
+    }
+}
+
+/* Record one-time code id as used; 0 if it already was. Every name in the
+ * list stays above the floor, and the floor never goes down. */
 static int mark_used(struct offline_state *s, uint32_t id)
 {
     unsigned i;
@@ -199,26 +229,39 @@ static int mark_used(struct offline_state *s, uint32_t id)
     }
     if (s->n < LK_OFFLINE_USED_MAX) {
         s->used[s->n++] = id;
+    } else if (id < s->used[low]) {
+        s->floor = id; /* the oldest name of all: the floor covers it */
     } else {
-        /* Forget the oldest by name but keep it (and all below) used. */
         s->floor = s->used[low];
         s->used[low] = id;
     }
     return 1;
 }
 
+/* Deny a genuine code (it stays counted: only an opening resets). */
+static int refuse(struct lk_lock *lk, uint32_t now, const struct offline_state *s, uint16_t cred)
+{
+    int rc = st_save(lk, s);
+
+    (void)lk_deny(lk, now, LK_SRC_KEYPAD, LK_REASON_RESTRICTED, LK_INDEX_NONE, cred);
+    lk_fail_end(lk, now, 0, LK_SRC_KEYPAD);
+    return (rc == LK_OK) ? LK_VERDICT_DENIED : rc;
+}
+
 int lk_offline_enter(struct lk_lock *lk, uint32_t now, const uint8_t *digits, uint8_t n)
 {
     struct offline_state s;
     const uint8_t src = LK_SRC_KEYPAD;
-    uint16_t cred = LK_INDEX_NONE;
-    uint32_t wall;
+    uint16_t cred;
+    uint32_t t;
+    uint32_t r;
     uint32_t m;
-    uint32_t m0;
-    uint32_t m1;
+    uint32_t ok0;
+    uint32_t ok1;
+    unsigned kind;
     int rc;
 
-    if (!lk_wall_now(lk, now, &wall)) {
+    if (!lk_wall_now(lk, now, &t)) {
         return lk_deny(lk, now, src, LK_REASON_RESTRICTED, LK_INDEX_NONE, LK_INDEX_NONE);
     }
     rc = st_load(lk, &s);
@@ -234,44 +277,41 @@ int lk_offline_enter(struct lk_lock *lk, uint32_t now, const uint8_t *digits, ui
     if (rc != LK_OK) {
         return rc;
     }
+    if (t < s.high_s) {
+        t = s.high_s; /* a clock set back does not revive a code */
+    }
     if (n != CODE_DIGITS || !well_formed(digits)) {
+        ok0 = 0;
+        ok1 = 0;
+        r = 0;
+    } else {
+        r = resolved(lk, digits, t);
+        m = number(digits + 8, 6);
+        ok0 = (uint32_t)(m == code_mac(lk, s.epoch, digits, r));
+        ok1 = (uint32_t)(m == code_mac(lk, s.epoch + 1u, digits, r));
+    }
+    if ((ok0 | ok1) == 0u) {
         lk_fail_end(lk, now, 0, src);
         return lk_deny(lk, now, src, LK_REASON_INVALID_CREDENTIAL, LK_INDEX_NONE, LK_INDEX_NONE);
     }
-    m = number(digits + 8, 6);
-    m0 = code_mac(lk, s.epoch, digits);
-    m1 = code_mac(lk, s.epoch + 1u, digits);
-    if (m != m0 && m != m1) {
-        lk_fail_end(lk, now, 0, src);
-        return lk_deny(lk, now, src, LK_REASON_INVALID_CREDENTIAL, LK_INDEX_NONE, LK_INDEX_NONE);
-    }
-    lk_fail_end(lk, now, 1, src);
-    cred = (uint16_t)(LK_CRED_OFFLINE_BASE + (uint16_t)(digits[0] - '0'));
-    if (m != m0) {
+    kind = kind_of(digits);
+    cred = (uint16_t)(LK_CRED_OFFLINE_BASE + kind);
+    if (!ok0) {
         /* Made after a clear code this lock never saw: catch up. */
         s.epoch += 1u;
         s.n = 0;
         s.floor = 0;
     }
-    if (wall < s.high_s) {
-        wall = s.high_s; /* a clock set back does not revive a code */
-    }
-    s.high_s = wall;
-    if (digits[0] - '0' != (int)KIND_CLEAR &&
+    s.high_s = t;
+    if (kind != KIND_CLEAR &&
         (lk->cred.mode == LK_MODE_PRIVACY || lk->cred.mode == LK_MODE_VACATION)) {
-        rc = st_save(lk, &s);
-        (void)lk_deny(lk, now, src, LK_REASON_RESTRICTED, LK_INDEX_NONE, cred);
-        return (rc == LK_OK) ? LK_VERDICT_DENIED : rc;
+        return refuse(lk, now, &s, cred);
     }
-    if (!in_window(lk, digits, wall) ||
-        (digits[0] - '0' == (int)KIND_ONE_TIME &&
-         !mark_used(&s, resolve(wall / 3600u, number(digits + 1, 6), 1000000u) * 16u +
-                            (uint32_t)(digits[7] - '0')))) {
-        rc = st_save(lk, &s);
-        (void)lk_deny(lk, now, src, LK_REASON_RESTRICTED, LK_INDEX_NONE, cred);
-        return (rc == LK_OK) ? LK_VERDICT_DENIED : rc;
+    if (!in_window(lk, digits, r, t) ||
+        (kind == KIND_ONE_TIME && !mark_used(&s, r * 16u + (uint32_t)(digits[7] - '0')))) {
+        return refuse(lk, now, &s, cred);
     }
-    if (digits[0] - '0' == (int)KIND_CLEAR) {
+    if (kind == KIND_CLEAR) {
         s.epoch += 1u;
         s.n = 0;
         s.floor = 0;
@@ -282,12 +322,15 @@ int lk_offline_enter(struct lk_lock *lk, uint32_t now, const uint8_t *digits, ui
         lk_emit(lk, now, LK_OP_DENIED, src, LK_REASON_PORT_ERROR, LK_INDEX_NONE, cred);
         return rc;
     }
-    if (digits[0] - '0' == (int)KIND_CLEAR) {
+    if (kind == KIND_CLEAR) {
         lk_emit(lk, now, LK_OP_STATE, src, LK_REASON_OFFLINE_CLEARED, LK_INDEX_NONE, cred);
         lk_indicate(lk, LK_IND_GRANTED);
-        return LK_VERDICT_CLEARED;
+        rc = LK_VERDICT_CLEARED;
+    } else {
+        rc = lk_grant(lk, now, src, LK_INDEX_NONE, cred);
     }
-    return lk_grant(lk, now, src, LK_INDEX_NONE, cred);
+    lk_fail_end(lk, now, lk_verdict_opened(rc), src);
+    return rc;
 }
 
 int lk_offline_reset(struct lk_lock *lk, uint32_t epoch)
@@ -307,9 +350,10 @@ int lk_offline_reset(struct lk_lock *lk, uint32_t epoch)
     }
     lk_fill((uint8_t *)&s, 0, sizeof s);
     s.epoch = epoch;
-    /* Every one-time code up to now counts as used: the old list is lost. */
+    /* Every one-time code that could have been used by now (drift
+     * included) counts as used: the old list is lost. */
     s.high_s = wall;
-    s.floor = (wall / 3600u) * 16u + 15u;
+    s.floor = ((wall + lk->cfg.offline_drift_s) / 3600u) * 16u + 15u;
     rc = st_save(lk, &s);
     if (rc == LK_OK) {
         lk->cred.offline_bad = 0;

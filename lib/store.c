@@ -59,15 +59,13 @@ static uint32_t bank_off(const struct lk_lock *lk, uint8_t bank)
     return (uint32_t)bank * lk->store.bank;
 }
 
-/* Read and check the record at pos of bank. REC_VALID fills r and val (if
- * not NULL, LK_STORE_VALUE_MAX bytes); REC_END: erased or bank full;
- * REC_BAD: anything else; negative: port error. */
-static int rec_read(const struct lk_lock *lk, uint8_t bank, uint32_t pos, struct rec *r,
-                    uint8_t *val)
+/* Read and check the record at pos of bank into r and v (LK_STORE_VALUE_MAX
+ * bytes). REC_VALID; REC_END: erased or bank full; REC_BAD: anything else;
+ * negative: port error. */
+static int rec_load(const struct lk_lock *lk, uint8_t bank, uint32_t pos, struct rec *r,
+                    uint8_t *v)
 {
     uint8_t h[REC_HDR_BYTES];
-    uint8_t tmp[LK_STORE_VALUE_MAX];
-    uint8_t *v = (val != NULL) ? val : tmp;
     uint32_t base = bank_off(lk, bank);
     int rc;
 
@@ -100,6 +98,22 @@ static int rec_read(const struct lk_lock *lk, uint8_t bank, uint32_t pos, struct
         return REC_BAD;
     }
     return REC_VALID;
+}
+
+/* rec_load into val, or (val NULL) into a buffer wiped afterwards: values
+ * may hold the device key. */
+static int rec_read(const struct lk_lock *lk, uint8_t bank, uint32_t pos, struct rec *r,
+                    uint8_t *val)
+{
+    uint8_t tmp[LK_STORE_VALUE_MAX];
+    int rc;
+
+    if (val != NULL) {
+        return rec_load(lk, bank, pos, r, val);
+    }
+    rc = rec_load(lk, bank, pos, r, tmp);
+    lk_wipe(tmp, sizeof tmp);
+    return rc;
 }
 
 static int rec_write(struct lk_lock *lk, uint8_t bank, uint32_t pos, uint16_t key, uint8_t kind,
@@ -240,6 +254,7 @@ static int compact(struct lk_lock *lk)
         st->head = out;
         st->dirty = 0;
     }
+    lk_wipe(val, sizeof val);
     return rc;
 }
 
@@ -337,11 +352,14 @@ int lk_store_get(struct lk_lock *lk, uint16_t key, uint8_t *buf, uint8_t cap, ui
         return LK_ERR_NOSPC;
     }
     rc = rec_read(lk, st->active, found, &r, val);
-    if (rc != REC_VALID) {
-        return (rc < 0) ? rc : LK_ERR_CORRUPT;
+    if (rc == REC_VALID) {
+        lk_copy(buf, val, hit.len);
+        rc = LK_OK;
+    } else if (rc >= 0) {
+        rc = LK_ERR_CORRUPT;
     }
-    lk_copy(buf, val, hit.len);
-    return LK_OK;
+    lk_wipe(val, sizeof val);
+    return rc;
 }
 
 int lk_store_scan(struct lk_lock *lk, uint16_t lo, uint16_t hi, lk_store_scan_fn fn, void *ctx)

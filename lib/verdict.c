@@ -146,8 +146,8 @@ static int confirm(const struct lk_lock *lk, const struct lk_probe *p, struct sc
         int dig_ok;
         int mac_ok;
 
-        lk_probe_window(lk, p, c->used ? c->win : 0u, &ws, &wl);
-        lk_cred_digest(lk, p->type, p->data + ws, c->used ? wl : 0u, d);
+        lk_probe_window(lk, p, c->win, &ws, &wl); /* an empty slot: window 0 */
+        lk_cred_digest(lk, p->type, p->data + ws, wl, d);
         dig_ok = lk_ct_equal(d, c->val + CRED_DIGEST, DIGEST_BYTES);
         mac_ok = lk_rec_mac_ok(lk, c->key, c->val, CRED_BYTES);
         if (c->used && dig_ok && mac_ok && found < 0) {
@@ -171,6 +171,12 @@ uint32_t lk_lockout_len(const struct lk_lock *lk, uint8_t tier)
 int lk_locked_out(const struct lk_lock *lk, uint8_t type)
 {
     return lk->cred.locked && (lk->cfg.lockout_types & (1u << type)) != 0u;
+}
+
+int lk_verdict_opened(int verdict)
+{
+    return verdict == LK_VERDICT_GRANTED || verdict == LK_VERDICT_PROGRAMMING ||
+           verdict == LK_VERDICT_CLEARED;
 }
 
 int lk_refuse_locked(struct lk_lock *lk, uint32_t now, uint8_t source)
@@ -222,11 +228,11 @@ int lk_fail_begin(struct lk_lock *lk, uint32_t now, uint8_t guesses)
     return lk_lockout_save(lk);
 }
 
-void lk_fail_end(struct lk_lock *lk, uint32_t now, int recognised, uint8_t source)
+void lk_fail_end(struct lk_lock *lk, uint32_t now, int opened, uint8_t source)
 {
     struct lk_cred *c = &lk->cred;
 
-    if (recognised) {
+    if (opened) {
         c->attempts = 0;
         c->guesses = 0;
         c->tier = 0;
@@ -398,6 +404,7 @@ int lk_decide(struct lk_lock *lk, uint32_t now, uint8_t source, uint8_t ctype,
         return lk_deny(lk, now, source, reason, user, cred);
     }
     if (!rule_met(lk, now, &u, user, cred)) {
+        lk_emit(lk, now, LK_OP_STATE, source, LK_REASON_MORE_CREDENTIALS, user, cred);
         return LK_VERDICT_PENDING;
     }
     rc = use_up(lk, now, &u, user);
@@ -453,8 +460,9 @@ int lk_verdict(struct lk_lock *lk, uint32_t now, struct lk_probe *p)
         uint8_t ctype = s.c[slot].val[CRED_TYPE];
 
         lk_wipe(&s, sizeof s);
-        lk_fail_end(lk, now, 1, p->source);
-        return lk_decide(lk, now, p->source, ctype, user, cred);
+        rc = lk_decide(lk, now, p->source, ctype, user, cred);
+        lk_fail_end(lk, now, lk_verdict_opened(rc), p->source);
+        return rc;
     }
 }
 

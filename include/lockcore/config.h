@@ -287,6 +287,9 @@
 #if LK_OFFLINE_USED_MAX < 1u || LK_OFFLINE_USED_MAX > 8u
 #error "LK_OFFLINE_USED_MAX must be 1..8 (one record holds them)"
 #endif
+#if LK_STORE_VALUE_MAX < 13u + 4u * LK_OFFLINE_USED_MAX + 8u
+#error "LK_STORE_VALUE_MAX must hold the offline-code record: 13 + 4 * LK_OFFLINE_USED_MAX + 8"
+#endif
 #if LK_DEFAULT_WRONG_LIMIT < 1u || LK_DEFAULT_WRONG_LIMIT > 255u
 #error "LK_DEFAULT_WRONG_LIMIT must be 1..255 (Matter WrongCodeEntryLimit)"
 #endif

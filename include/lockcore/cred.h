@@ -69,7 +69,8 @@ enum lk_mode {
 /* Outcome of presenting a credential (>= 0; errors are negative). */
 #define LK_VERDICT_DENIED 0  /* refused: a DENIED event says why */
 #define LK_VERDICT_GRANTED 1 /* a GRANTED event, then the unlock stroke */
-#define LK_VERDICT_PENDING 2 /* a dual/tri rule waits for the next credential */
+#define LK_VERDICT_PENDING 2 /* a dual/tri rule waits for the next credential (a STATE
+                                event with LK_REASON_MORE_CREDENTIALS) */
 #define LK_VERDICT_NONE 3    /* keypad: key taken, entry not finished */
 #define LK_VERDICT_PROGRAMMING 4 /* a programming PIN of a PROGRAMMING user: a STATE
                                     event with LK_REASON_PROGRAMMING; nothing opens */
@@ -78,7 +79,8 @@ enum lk_mode {
 /* Credential index reported for offline codes: base + kind digit. */
 #define LK_CRED_OFFLINE_BASE 0xFF00u
 
-/* A user. Schedule times are local (lk_set_time_zone). */
+/* A user. Week-day schedule times are local (lk_set_time_zone); year-day
+ * times are UNIX seconds (instants, UTC). */
 struct lk_user {
     uint8_t type;         /* enum lk_user_type */
     uint8_t enabled;      /* 1 enabled, 0 disabled */
@@ -121,7 +123,7 @@ int lk_user_delete(struct lk_lock *lk, uint16_t user);
  * token without entropy), LK_ERR_NOENT (no such user), LK_ERR_WEAK (PIN all
  * one digit, or a straight ascending or descending run such as 123456 or
  * 987654), LK_ERR_EXIST (the same secret is already enrolled for this type),
- * LK_ERR_NOSPC (store full).
+ * LK_ERR_NOSPC (store full), LK_ERR_CORRUPT (the user's record fails its MAC).
  */
 int lk_cred_set(struct lk_lock *lk, uint16_t cred, int type, uint16_t user,
                 const uint8_t *data, size_t len);
@@ -142,16 +144,18 @@ int lk_free_index(struct lk_lock *lk, int what, uint16_t *index);
  * an offline code follows; later: cancel the entry). The entry is discarded
  * after digit_timeout_ms without a key. Returns LK_VERDICT_NONE while
  * collecting, the verdict on '#', LK_ERR_AGAIN while locked out (the key is
- * ignored), LK_ERR_INVAL for any other character (ignored), LK_ERR_RANGE
- * once the entry exceeds keypad_max_digits (the entry is dropped and '#' is
- * needed to start again; the over-long entry counts as one wrong attempt).
+ * ignored), LK_ERR_BUSY for '#' while the bolt is moving (the entry is kept:
+ * press '#' again), LK_ERR_INVAL for any other character (ignored),
+ * LK_ERR_RANGE once the entry exceeds keypad_max_digits (the entry is dropped
+ * and counts as one wrong attempt; '#' or '*' starts again).
  */
 int lk_keypad_key(struct lk_lock *lk, char key);
 
 /*
  * A card UID (LK_CRED_RFID) or a template ID the biometric module matched
  * (LK_CRED_FINGERPRINT, FINGER_VEIN, FACE), 1..LK_CRED_DATA_MAX bytes.
- * Returns the verdict, LK_ERR_AGAIN while locked out, LK_ERR_NOTSUP for
+ * Returns the verdict, LK_ERR_AGAIN while locked out, LK_ERR_BUSY while the
+ * bolt is moving (nothing checked: present it again), LK_ERR_NOTSUP for
  * another type, LK_ERR_RANGE for the length.
  */
 int lk_cred_present(struct lk_lock *lk, int type, const uint8_t *data, size_t len);
@@ -159,13 +163,14 @@ int lk_cred_present(struct lk_lock *lk, int type, const uint8_t *data, size_t le
 /*
  * Remote tokens. lk_token_key gives the 32-byte key of REMOTE_TOKEN
  * credential cred, to hand once to its owner's phone (LK_ERR_NOENT if cred is
- * not a token). lk_token_challenge draws 16 fresh bytes from the port's
+ * not a token, LK_ERR_CORRUPT if its record fails its MAC). lk_token_challenge draws 16 fresh bytes from the port's
  * entropy (LK_ERR_NOTSUP without one); it stays valid for
  * LK_TOKEN_CHALLENGE_MS or until a response is checked, whichever is first,
  * and a new challenge replaces it. lk_token_response checks
  * mac = HMAC-SHA256(key, challenge || cred as 2 bytes big-endian) for cred;
  * without an open challenge (never asked, used, expired: a replay) it is
- * denied. Returns the verdict, or LK_ERR_AGAIN while locked out.
+ * denied. Returns the verdict, LK_ERR_AGAIN while locked out, or
+ * LK_ERR_BUSY while the bolt is moving (the challenge stays open).
  */
 int lk_token_key(struct lk_lock *lk, uint16_t cred, uint8_t key[32]);
 int lk_token_challenge(struct lk_lock *lk, uint8_t challenge[16]);
@@ -195,7 +200,7 @@ int lk_set_time_zone(struct lk_lock *lk, int offset_min);
 
 /* Lockout state for Matter: WrongCodeEntryLimit, UserCodeTemporaryDisableTime
  * (the lockout the next limit would start, s) and the time the current
- * lockout has left (ms, 0 if none). Any pointer may be NULL. */
+ * lockout has left (ms, 0 if none), into *out (not NULL: LK_ERR_INVAL). */
 struct lk_lockout_info {
     uint8_t wrong_limit;
     uint8_t disable_s_next; /* capped at 255 as Matter's attribute is */

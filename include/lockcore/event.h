@@ -67,6 +67,7 @@ enum lk_reason {
     LK_REASON_PROGRAMMING = 14,     /* STATE: a programming PIN was entered */
     LK_REASON_OFFLINE_CLEARED = 15, /* STATE: a clear code revoked the offline codes */
     LK_REASON_LOCKED_OUT = 16,      /* DENIED: input ignored during a lockout */
+    LK_REASON_MORE_CREDENTIALS = 17,/* STATE: a dual/tri rule waits for the next one */
     /* alarms */
     LK_REASON_JAMMED = 32,
     LK_REASON_FACTORY_RESET = 33,

@@ -193,22 +193,26 @@ struct lk_store {
     uint8_t audit_erase;  /* audit_block must be erased before its first entry */
 };
 
+/* Keypad entry buffer: a PIN entry or an offline code (14 digits). */
+#define LK_ENTRY_BYTES_ (LK_KEYPAD_DIGITS_MAX > 14u ? LK_KEYPAD_DIGITS_MAX : 14u)
+
 /* Credential engine bookkeeping (private). */
 struct lk_cred {
     uint8_t key[32];        /* device key */
     uint8_t key_ok;         /* key holds the device key */
     uint8_t mode;           /* enum lk_mode */
     int16_t tz_min;         /* local offset from UTC, minutes */
-    uint8_t entry[LK_KEYPAD_DIGITS_MAX]; /* keypad digits (a secret: wiped) */
+    uint8_t entry[LK_ENTRY_BYTES_]; /* keypad digits (a secret: wiped) */
     uint8_t n;              /* digits in entry */
     uint8_t entry_flags;    /* offline code / over-long / started */
     uint8_t attempts;       /* wrong attempts in the window (persisted) */
-    uint8_t tier;           /* lockouts since the last recognised credential (persisted) */
+    uint8_t tier;           /* lockouts since the last opening (persisted) */
     uint8_t locked;         /* a lockout runs (persisted) */
     uint8_t window_open;    /* t_window holds the window start */
     uint8_t pend_n;         /* credentials already given towards a dual/tri rule */
     uint8_t chal_open;      /* chal is an unused remote-token challenge */
     uint8_t offline_bad;    /* offline-code state missing or forged: codes refused */
+    uint8_t boot_corrupt;   /* a record of ours failed its MAC at boot: alarm */
     uint16_t guesses;       /* wrong guesses in the window (persisted) */
     uint16_t pend_user;
     uint16_t pend_cred[2];

@@ -460,6 +460,8 @@ Test(cred, dual_rule_needs_two_different_credentials_in_time)
     cr_assert_eq(lk_cred_set(&f.lk, 1, LK_CRED_RFID, 0, (const uint8_t *)"\x04\xA1\x22\x33", 4),
                  LK_OK);
     cr_assert_eq(keys("246810#"), LK_VERDICT_PENDING);
+    cr_assert_eq(last(LK_OP_STATE)->reason, LK_REASON_MORE_CREDENTIALS);
+    cr_assert_eq(last(LK_OP_STATE)->user, 0);
     cr_assert_eq(keys("246810#"), LK_VERDICT_PENDING, "the same credential twice");
     cr_assert_eq(lk_cred_present(&f.lk, LK_CRED_RFID, (const uint8_t *)"\x04\xA1\x22\x33", 4),
                  LK_VERDICT_GRANTED);
@@ -587,7 +589,43 @@ Test(cred, passage_mode_suspends_auto_relock)
     cr_assert_eq(lk_get_state(&f.lk), LK_STATE_LOCKED, "relock once passage ends");
 }
 
+Test(cred, a_recognised_but_refused_credential_does_not_reset_the_count)
+{
+    struct lk_user u = { .type = LK_USER_UNRESTRICTED, .enabled = 0 };
+    unsigned i;
+
+    one_user_one_pin();
+    cr_assert_eq(lk_user_set(&f.lk, 1, &u), LK_OK);
+    cr_assert_eq(pin(1, 1, "135790"), LK_OK);
+    /* a stolen PIN of a disabled user between guesses must not help */
+    for (i = 0; i < 2; i++) {
+        cr_assert_eq(keys("111222#"), LK_VERDICT_DENIED);
+        cr_assert_eq(keys("135790#"), LK_VERDICT_DENIED);
+        cr_assert_eq(last(LK_OP_DENIED)->reason, LK_REASON_DISABLED_USER);
+    }
+    cr_assert_eq(keys("111222#"), LK_VERDICT_DENIED);
+    cr_assert_geq(rec_find(&f.rec, LK_OP_ALARM, LK_REASON_WRONG_CODE_LIMIT), 0);
+    cr_assert_eq(keys("246810#"), LK_ERR_AGAIN);
+}
+
+Test(cred, a_one_shot_credential_is_not_spent_while_the_bolt_moves)
+{
+    user(0, LK_USER_DISPOSABLE);
+    cr_assert_eq(pin(0, 0, "161803"), LK_OK);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_BUTTON, LK_INDEX_NONE, LK_INDEX_NONE), LK_OK);
+    run(20);
+    cr_assert_eq(keys("161803#"), LK_ERR_BUSY);
+    cr_assert_eq(rec_find(&f.rec, LK_OP_GRANTED, LK_REASON_NONE), -1);
+    cr_assert_eq(lk_cred_present(&f.lk, LK_CRED_RFID, (const uint8_t *)"card", 4), LK_ERR_BUSY);
+    while (lk_act_moving(&f.lk)) {
+        run(10);
+    }
+    cr_assert_eq(keys("#"), LK_VERDICT_GRANTED, "the entry was kept for another '#'");
+}
+
 /* ---- an attacker with the flash ---- */
+
+
 
 /* Rewrite a record as an attacker would: valid CRC, whatever bytes. */
 static void forge(uint16_t key, const uint8_t *val, uint8_t len)
@@ -761,4 +799,24 @@ Test(cred, config_ranges_are_checked)
     c.wrong_limit = 3;
     c.lockout_ms[0] = 10000;
     cr_assert_eq(lk_init(&f.lk, &f.sim.port, &c), LK_OK);
+}
+
+Test(cred, a_forged_or_missing_mode_record_falls_back_to_privacy)
+{
+    uint8_t v[LK_STORE_VALUE_MAX];
+    uint8_t len;
+
+    one_user_one_pin();
+    cr_assert_eq(lk_set_mode(&f.lk, LK_MODE_PRIVACY), LK_OK);
+    raw(KEY_MODE, v, &len);
+    v[0] = LK_MODE_NORMAL; /* old MAC */
+    forge(KEY_MODE, v, len);
+    reboot();
+    cr_assert_eq(lk_get_mode(&f.lk), LK_MODE_PRIVACY);
+    cr_assert_geq(rec_find(&f.rec, LK_OP_ALARM, LK_REASON_STORE_CORRUPT), 0);
+    cr_assert_eq(keys("246810#"), LK_VERDICT_DENIED);
+    cr_assert_eq(lk_set_mode(&f.lk, LK_MODE_NORMAL), LK_OK);
+    cr_assert_eq(lk_store_del(&f.lk, KEY_MODE), LK_OK);
+    reboot();
+    cr_assert_eq(lk_get_mode(&f.lk), LK_MODE_PRIVACY, "cut out of the image");
 }
