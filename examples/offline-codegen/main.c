@@ -70,11 +70,15 @@ static int bad_usage(const char *what, const char *arg)
 /* ---------------------------------------------------------------------------
  * The algorithm */
 
-/* The six MAC digits of (epoch, kind, 7 ASCII parameter digits) under koff. */
+/* The six MAC digits of (epoch, kind, 7 ASCII parameter digits, r) under koff,
+ * where r is the full value the parameter's digits name: the hour index for
+ * kinds 1, 9 and 3, the local day index for kind 2.
+ * msg = "LKOC" || epoch (4 B big-endian) || kind, param (8 ASCII digits) ||
+ * r (4 B big-endian), 20 bytes. */
 static uint32_t mac_digits(const uint8_t koff[32], uint32_t epoch, unsigned kind,
-                           const char param[7])
+                           const char param[7], uint32_t r)
 {
-    uint8_t msg[16];
+    uint8_t msg[20];
     uint8_t mac[LK_SHA256_BYTES];
     uint32_t m;
 
@@ -85,6 +89,10 @@ static uint32_t mac_digits(const uint8_t koff[32], uint32_t epoch, unsigned kind
     msg[7] = (uint8_t)epoch;
     msg[8] = (uint8_t)('0' + kind);
     memcpy(msg + 9, param, 7);
+    msg[16] = (uint8_t)(r >> 24);
+    msg[17] = (uint8_t)(r >> 16);
+    msg[18] = (uint8_t)(r >> 8);
+    msg[19] = (uint8_t)r;
     lk_hmac_sha256(koff, 32, msg, sizeof msg, mac);
     m = (uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 |
         (uint32_t)mac[3];
@@ -100,13 +108,13 @@ static void put_digits(char *dst, unsigned long long v, unsigned n)
     }
 }
 
-/* code: 14 digits + NUL. kind: 0..9. param: 7 digits. */
+/* code: 14 digits + NUL. kind: 0..9. param: 7 digits. r: the full value. */
 static void make_code(char code[15], const uint8_t koff[32], uint32_t epoch, unsigned kind,
-                      const char param[7])
+                      const char param[7], uint32_t r)
 {
     put_digits(code, kind, 1);
     memcpy(code + 1, param, 7);
-    put_digits(code + 8, mac_digits(koff, epoch, kind, param), 6);
+    put_digits(code + 8, mac_digits(koff, epoch, kind, param, r), 6);
     code[14] = '\0';
 }
 
@@ -248,6 +256,30 @@ static int all_digits(const char *s, size_t n)
 /* ---------------------------------------------------------------------------
  * --check-vectors */
 
+/* The value of the 7 parameter digits from..from+n-1, as a number. */
+static unsigned long long digits_value(const char *param, unsigned from, unsigned n)
+{
+    unsigned long long v = 0;
+    unsigned i;
+    for (i = from; i < from + n; i++)
+        v = v * 10 + (unsigned long long)(param[i] - '0');
+    return v;
+}
+
+/* 1 if r is a full value the parameter digits of kind can name: its low six
+ * digits are HHHHHH (kinds 1, 9), its low three DDD (kind 2), it is HHHHHHH
+ * (kind 3); any r for other kinds (the MAC is defined over any digits). */
+static int r_matches(unsigned kind, const char *param, unsigned long long r)
+{
+    switch (kind) {
+    case 1:
+    case 9: return r % 1000000u == digits_value(param, 0, 6);
+    case 2: return r % 1000u == digits_value(param, 4, 3);
+    case 3: return r == digits_value(param, 0, 7);
+    default: return 1;
+    }
+}
+
 /* The value of "name=value" in tok, or NULL. */
 static const char *kv(const char *tok, const char *name)
 {
@@ -301,15 +333,23 @@ static int check_vectors(const char *path)
             have_dk = 1;
         } else if (strcmp(tok[0], "koff") == 0 && n == 2 && parse_key(tok[1], koff) == 0) {
             have_koff = 1;
-        } else if (strcmp(tok[0], "gen") == 0 && n == 5) {
+        } else if (strcmp(tok[0], "gen") == 0 && n == 6) {
             const char *e = kv(tok[1], "epoch"), *k = kv(tok[2], "kind");
-            const char *prm = kv(tok[3], "param"), *want = kv(tok[4], "code");
-            unsigned long long epoch, kind;
+            const char *prm = kv(tok[3], "param"), *rv = kv(tok[4], "r");
+            const char *want = kv(tok[5], "code");
+            unsigned long long epoch, kind, r;
             char code[15];
 
             if (parse_u(e, 0xFFFFFFFFull, &epoch) != 0 || parse_u(k, 9, &kind) != 0 ||
-                prm == NULL || !all_digits(prm, 7) || want == NULL || !all_digits(want, 14)) {
+                prm == NULL || !all_digits(prm, 7) || parse_u(rv, 0xFFFFFFFFull, &r) != 0 ||
+                want == NULL || !all_digits(want, 14)) {
                 fprintf(stderr, "%s:%lu: malformed gen line\n", path, lineno);
+                bad++;
+                continue;
+            }
+            if (!r_matches((unsigned)kind, prm, r)) {
+                fprintf(stderr, "%s:%lu: r=%llu is not a value param=%s names\n", path, lineno,
+                        r, prm);
                 bad++;
                 continue;
             }
@@ -318,12 +358,12 @@ static int check_vectors(const char *path)
                 bad++;
                 continue;
             }
-            make_code(code, koff, (uint32_t)epoch, (unsigned)kind, prm);
+            make_code(code, koff, (uint32_t)epoch, (unsigned)kind, prm, (uint32_t)r);
             gens++;
             if (strcmp(code, want) != 0) {
-                fprintf(stderr, "%s:%lu: MISMATCH epoch=%llu kind=%llu param=%s: "
+                fprintf(stderr, "%s:%lu: MISMATCH epoch=%llu kind=%llu param=%s r=%llu: "
                         "expected %s, generated %s\n",
-                        path, lineno, epoch, kind, prm, want, code);
+                        path, lineno, epoch, kind, prm, r, want, code);
                 bad++;
             }
         } else if (strcmp(tok[0], "check") == 0 && n == 5 && kv(tok[1], "now") != NULL &&
@@ -379,6 +419,7 @@ int main(int argc, char **argv)
     uint8_t koff[32];
     char param[8], code[15];
     unsigned kdigit = 0;
+    uint32_t r = 0; /* the full value the parameter digits name, in the MAC */
     int i;
 
     for (i = 1; i < argc; i++) {
@@ -482,22 +523,25 @@ int main(int argc, char **argv)
         kdigit = kind == K_ONE_TIME ? 1u : 9u;
         put_digits(param, hour % 1000000u, 6);
         put_digits(param + 6, seq, 1);
+        r = (uint32_t)hour;
         break;
     case K_DAILY:
         kdigit = 2;
         put_digits(param, from, 2);
         put_digits(param + 2, to, 2);
         put_digits(param + 4, until_day % 1000u, 3);
+        r = (uint32_t)until_day;
         break;
     case K_UNTIL:
         kdigit = 3;
         put_digits(param, hour, 7);
+        r = (uint32_t)hour;
         break;
     case K_NONE:
         return 2;
     }
     param[7] = '\0';
-    make_code(code, koff, (uint32_t)epoch, kdigit, param);
+    make_code(code, koff, (uint32_t)epoch, kdigit, param, r);
     printf("*%s#\n", code);
 
     {
@@ -518,7 +562,9 @@ int main(int argc, char **argv)
             day_str(day, until_day);
             printf("daily code (epoch %llu): every day, %02llu:00 to %02llu:00 lock local "
                    "time (give or take offline_drift_s), up to and including local day "
-                   "%llu (%s); the lock must first see it within 500 days of that day\n",
+                   "%llu (%s); the lock reads the day digits as a day from 500 days before "
+                   "its own date to 499 after, so the code is invalid to a lock more than "
+                   "499 days before that day (or more than 500 after)\n",
                    epoch, from, to, until_day, day);
             break;
         case K_UNTIL:

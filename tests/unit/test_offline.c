@@ -128,7 +128,7 @@ Test(offline, the_lock_passes_the_shared_vectors)
 
 /* A one-time code (vectors' first) for 2026-11-27 14:00 UTC under the
  * harness device key (the vectors' too). */
-#define OTC "14988300901767"
+#define OTC "14988300881894"
 #define T0 1795788000u
 
 Test(offline, no_trusted_clock_no_offline_code)
@@ -170,7 +170,7 @@ Test(offline, malformed_codes_count_as_wrong_guesses_and_the_lockout_covers_them
     cr_assert_eq(type("1498830090176"), LK_VERDICT_DENIED); /* 13 digits */
     cr_assert_eq(last_denial(), LK_REASON_INVALID_CREDENTIAL);
     cr_assert_eq(type("44988300901767"), LK_VERDICT_DENIED); /* kind 4 */
-    cr_assert_eq(type("14988300901768"), LK_VERDICT_DENIED); /* MAC off by one */
+    cr_assert_eq(type("14988300881895"), LK_VERDICT_DENIED); /* MAC off by one */
     cr_assert_eq(lk_lockout_info(&f.lk, &li), LK_OK);
     cr_assert_eq(li.guesses, 3);
     cr_assert_eq(lk_keypad_key(&f.lk, '*'), LK_VERDICT_NONE);
