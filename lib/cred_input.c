@@ -188,15 +188,36 @@ int lk_token_challenge(struct lk_lock *lk, uint8_t challenge[16])
     return LK_OK;
 }
 
-int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
+int lk_token_check(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32], int open,
+                   uint8_t *user, int *ok)
 {
-    struct lk_cred *c;
+    struct lk_cred *c = &lk->cred;
+    struct lk_hmac h;
     uint8_t key[LK_SHA256_BYTES];
     uint8_t want[LK_SHA256_BYTES];
     uint8_t idx[2];
+    int rc = lk_token_lookup(lk, cred, key, user);
+
+    idx[0] = (uint8_t)(cred >> 8);
+    idx[1] = (uint8_t)cred;
+    lk_hmac_init(&h, key, sizeof key);
+    lk_hmac_update(&h, c->chal, sizeof c->chal);
+    lk_hmac_update(&h, idx, sizeof idx);
+    lk_hmac_final(&h, want);
+    *ok = lk_ct_equal(want, mac, sizeof want) & open & (rc == LK_OK);
+    lk_wipe(key, sizeof key);
+    lk_wipe(want, sizeof want);
+    lk_wipe(c->chal, sizeof c->chal);
+    return rc;
+}
+
+int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
+{
+    struct lk_cred *c;
     uint32_t now;
+    uint8_t user = 0;
     int open;
-    int ok;
+    int ok = 0;
     int rc = ready(lk);
 
     if (rc != LK_OK || mac == NULL) {
@@ -217,25 +238,9 @@ int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
     open = c->chal_open && !lk_time_reached(now, c->t_chal + LK_TOKEN_CHALLENGE_MS);
     c->chal_open = 0; /* one response per challenge: a replay finds none */
     rc = lk_fail_begin(lk, now, 1);
-    if (rc != LK_OK) {
-        return rc;
+    if (rc == LK_OK) {
+        rc = lk_token_check(lk, cred, mac, open, &user, &ok);
     }
-    lk_fill(key, 0, sizeof key);
-    rc = lk_token_key(lk, cred, key);
-    idx[0] = (uint8_t)(cred >> 8);
-    idx[1] = (uint8_t)cred;
-    {
-        struct lk_hmac h;
-
-        lk_hmac_init(&h, key, sizeof key);
-        lk_hmac_update(&h, c->chal, sizeof c->chal);
-        lk_hmac_update(&h, idx, sizeof idx);
-        lk_hmac_final(&h, want);
-    }
-    ok = lk_ct_equal(want, mac, sizeof want) && open && rc == LK_OK;
-    lk_wipe(key, sizeof key);
-    lk_wipe(want, sizeof want);
-    lk_wipe(c->chal, sizeof c->chal);
     if (rc != LK_OK && rc != LK_ERR_NOENT && rc != LK_ERR_CORRUPT) {
         return rc;
     }
@@ -248,18 +253,9 @@ int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
         return lk_deny(lk, now, LK_SRC_REMOTE, LK_REASON_INVALID_CREDENTIAL, LK_INDEX_NONE,
                        cred);
     }
-    {
-        uint8_t type;
-        uint16_t user;
-
-        rc = lk_cred_get(lk, cred, &type, &user);
-        if (rc != LK_OK) {
-            return rc;
-        }
-        rc = lk_decide(lk, now, LK_SRC_REMOTE, type, user, cred);
-        lk_fail_end(lk, now, lk_verdict_opened(rc), LK_SRC_REMOTE);
-        return rc;
-    }
+    rc = lk_decide(lk, now, LK_SRC_REMOTE, LK_CRED_REMOTE_TOKEN, user, cred);
+    lk_fail_end(lk, now, lk_verdict_opened(rc), LK_SRC_REMOTE);
+    return rc;
 }
 
 void lk_cred_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)

@@ -84,6 +84,17 @@ int lk_fail_begin(struct lk_lock *lk, uint32_t now, uint8_t guesses);
 void lk_fail_end(struct lk_lock *lk, uint32_t now, int opened, uint8_t source);
 /* 1 for the verdicts that reset the count. */
 int lk_verdict_opened(int verdict);
+/* What lk_match found. */
+struct lk_match_result {
+    uint8_t found;  /* a live credential matched, digest and MAC */
+    uint8_t forged; /* a digest matched but its record's MAC did not */
+    uint8_t type;   /* the matching credential's type, index and user */
+    uint16_t cred;
+    uint16_t user;
+};
+/* Match p (tags computed) against every stored credential. Its cost depends
+ * on the number of records and windows only, not on the secrets. */
+int lk_match(struct lk_lock *lk, struct lk_probe *p, struct lk_match_result *m);
 /* Match p against the store and decide; returns the verdict or an error. */
 int lk_verdict(struct lk_lock *lk, uint32_t now, struct lk_probe *p);
 /* Emit a denial. */
@@ -95,9 +106,22 @@ int lk_grant(struct lk_lock *lk, uint32_t now, uint8_t source, uint16_t user, ui
 /* Lockout timer for lk_poll. */
 void lk_lockout_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl);
 
+/* Remote tokens (cred.c, cred_input.c): the key of token cred into key and
+ * its user into *user, computed from zeros when cred holds no token (then
+ * LK_ERR_NOENT) so the cost is the same; and the check of a response
+ * against the open challenge (*ok), with the same property. */
+int lk_token_lookup(struct lk_lock *lk, uint16_t cred, uint8_t key[32], uint8_t *user);
+int lk_token_check(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32], int open,
+                   uint8_t *user, int *ok);
+
 /* offline.c: a 14-digit offline code (ASCII) entered at the keypad. */
 /* Check the persisted state at boot (users: any user exists). */
 int lk_offline_mount(struct lk_lock *lk, int users);
+/* Whether the six MAC digits of a well-formed code (digits: 14 ASCII digits,
+ * r: the resolved value) match under epoch (*ok0) and epoch + 1 (*ok1);
+ * both are always computed, whatever the digits. */
+void lk_offline_mac(const struct lk_lock *lk, uint32_t epoch, const uint8_t *digits, uint32_t r,
+                    uint32_t *ok0, uint32_t *ok1);
 /* Create the state record if it is missing (with the first user). */
 int lk_offline_create(struct lk_lock *lk);
 int lk_offline_enter(struct lk_lock *lk, uint32_t now, const uint8_t *digits, uint8_t n);

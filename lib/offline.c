@@ -238,6 +238,15 @@ static int mark_used(struct offline_state *s, uint32_t id)
     return 1;
 }
 
+void lk_offline_mac(const struct lk_lock *lk, uint32_t epoch, const uint8_t *digits, uint32_t r,
+                    uint32_t *ok0, uint32_t *ok1)
+{
+    uint32_t m = number(digits + 8, 6);
+
+    *ok0 = (uint32_t)(m == code_mac(lk, epoch, digits, r));
+    *ok1 = (uint32_t)(m == code_mac(lk, epoch + 1u, digits, r));
+}
+
 /* Deny a genuine code (it stays counted: only an opening resets). */
 static int refuse(struct lk_lock *lk, uint32_t now, const struct offline_state *s, uint16_t cred)
 {
@@ -255,7 +264,6 @@ int lk_offline_enter(struct lk_lock *lk, uint32_t now, const uint8_t *digits, ui
     uint16_t cred;
     uint32_t t;
     uint32_t r;
-    uint32_t m;
     uint32_t ok0;
     uint32_t ok1;
     unsigned kind;
@@ -286,9 +294,7 @@ int lk_offline_enter(struct lk_lock *lk, uint32_t now, const uint8_t *digits, ui
         r = 0;
     } else {
         r = resolved(lk, digits, t);
-        m = number(digits + 8, 6);
-        ok0 = (uint32_t)(m == code_mac(lk, s.epoch, digits, r));
-        ok1 = (uint32_t)(m == code_mac(lk, s.epoch + 1u, digits, r));
+        lk_offline_mac(lk, s.epoch, digits, r, &ok0, &ok1);
     }
     if ((ok0 | ok1) == 0u) {
         lk_fail_end(lk, now, 0, src);

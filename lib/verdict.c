@@ -72,7 +72,7 @@ struct cand {
 struct scan {
     const struct lk_lock *lk;
     const struct lk_probe *p;
-    struct cand c[2];
+    struct cand c[3]; /* two candidate slots and a sink for non-matches */
 };
 
 static int type_fits(uint8_t probe, uint8_t rec)
@@ -116,14 +116,18 @@ static void match_rec(void *ctx, uint16_t key, const uint8_t *val, uint8_t len)
         hit |= eq;
         w++;
     }
-    for (i = 0; hit && i < 2u; i++) {
-        if (!s->c[i].used) {
-            s->c[i].used = 1;
-            s->c[i].key = key;
-            s->c[i].win = (uint8_t)which;
-            lk_copy(s->c[i].val, val, len);
-            break;
-        }
+    /* The first free slot on a hit, else the sink: the same stores either way. */
+    {
+        uint32_t free0 = (uint32_t)s->c[0].used ^ 1u;
+        uint32_t free1 = (uint32_t)s->c[1].used ^ 1u;
+        uint32_t to0 = hit & free0;
+        uint32_t to1 = hit & (free0 ^ 1u) & free1;
+        struct cand *c = &s->c[2u - 2u * to0 - to1];
+
+        c->used = (uint8_t)hit;
+        c->key = key;
+        c->win = (uint8_t)which;
+        lk_copy(c->val, val, len);
     }
 }
 
@@ -135,30 +139,30 @@ static int confirm(const struct lk_lock *lk, const struct lk_probe *p, struct sc
                    int *forged)
 {
     uint8_t d[LK_SHA256_BYTES];
-    int found = -1;
+    uint32_t none = 1;
+    uint32_t found = 0;
+    uint32_t bad = 0;
     unsigned i;
 
-    *forged = 0;
     for (i = 0; i < 2u; i++) {
-        struct cand *c = &s->c[i];
+        const struct cand *c = &s->c[i];
         uint8_t ws;
         uint8_t wl;
-        int dig_ok;
-        int mac_ok;
+        uint32_t dig_ok;
+        uint32_t ok;
 
         lk_probe_window(lk, p, c->win, &ws, &wl); /* an empty slot: window 0 */
         lk_cred_digest(lk, p->type, p->data + ws, wl, d);
-        dig_ok = lk_ct_equal(d, c->val + CRED_DIGEST, DIGEST_BYTES);
-        mac_ok = lk_rec_mac_ok(lk, c->key, c->val, CRED_BYTES);
-        if (c->used && dig_ok && mac_ok && found < 0) {
-            found = (int)i;
-        }
-        if (c->used && dig_ok && !mac_ok) {
-            *forged = 1;
-        }
+        dig_ok = (uint32_t)lk_ct_equal(d, c->val + CRED_DIGEST, DIGEST_BYTES) & c->used;
+        ok = dig_ok & (uint32_t)lk_rec_mac_ok(lk, c->key, c->val, CRED_BYTES);
+        bad |= dig_ok & (ok ^ 1u);
+        ok &= none;
+        found = (found & ~(0u - ok)) | (i & (0u - ok));
+        none &= ok ^ 1u;
     }
     lk_wipe(d, sizeof d);
-    return found;
+    *forged = (int)bad;
+    return none ? -1 : (int)found;
 }
 
 /* ---- lockout ---- */
@@ -419,7 +423,7 @@ int lk_decide(struct lk_lock *lk, uint32_t now, uint8_t source, uint8_t ctype,
     return lk_grant(lk, now, source, user, cred);
 }
 
-int lk_verdict(struct lk_lock *lk, uint32_t now, struct lk_probe *p)
+int lk_match(struct lk_lock *lk, struct lk_probe *p, struct lk_match_result *m)
 {
     struct scan s;
     int forged = 0;
@@ -431,22 +435,39 @@ int lk_verdict(struct lk_lock *lk, uint32_t now, struct lk_probe *p)
     s.p = p;
     s.c[0].key = 0xFFFFu;
     s.c[1].key = 0xFFFFu;
+    rc = lk_store_scan(lk, KEY_CRED0, (uint16_t)(KEY_CRED0 + LK_CREDS_MAX - 1u), match_rec, &s);
+    slot = (rc == LK_OK) ? confirm(lk, p, &s, &forged) : -1;
+    m->found = (uint8_t)(slot >= 0);
+    m->forged = (uint8_t)forged;
+    m->cred = LK_INDEX_NONE;
+    m->user = LK_INDEX_NONE;
+    m->type = 0;
+    if (slot >= 0) {
+        m->cred = (uint16_t)(s.c[slot].key - KEY_CRED0);
+        m->user = s.c[slot].val[CRED_USER];
+        m->type = s.c[slot].val[CRED_TYPE];
+    }
+    lk_wipe(&s, sizeof s);
+    return rc;
+}
+
+int lk_verdict(struct lk_lock *lk, uint32_t now, struct lk_probe *p)
+{
+    struct lk_match_result m;
+    int rc;
+
     lk_probe_tags(lk, p);
     /* Counted as wrong before anything is known, so a cut during the
      * check or before the answer never saves a guess. */
     rc = lk_fail_begin(lk, now, p->guesses);
     if (rc == LK_OK) {
-        rc = lk_store_scan(lk, KEY_CRED0, (uint16_t)(KEY_CRED0 + LK_CREDS_MAX - 1u), match_rec,
-                           &s);
+        rc = lk_match(lk, p, &m);
     }
     if (rc != LK_OK) {
-        lk_wipe(&s, sizeof s);
         return rc;
     }
-    slot = confirm(lk, p, &s, &forged);
-    if (slot < 0) {
-        lk_wipe(&s, sizeof s);
-        if (forged) {
+    if (!m.found) {
+        if (m.forged) {
             lk_emit(lk, now, LK_OP_ALARM, p->source, LK_REASON_STORE_CORRUPT, LK_INDEX_NONE,
                     LK_INDEX_NONE);
         }
@@ -454,16 +475,9 @@ int lk_verdict(struct lk_lock *lk, uint32_t now, struct lk_probe *p)
         return lk_deny(lk, now, p->source, LK_REASON_INVALID_CREDENTIAL, LK_INDEX_NONE,
                        LK_INDEX_NONE);
     }
-    {
-        uint16_t cred = (uint16_t)(s.c[slot].key - KEY_CRED0);
-        uint16_t user = s.c[slot].val[CRED_USER];
-        uint8_t ctype = s.c[slot].val[CRED_TYPE];
-
-        lk_wipe(&s, sizeof s);
-        rc = lk_decide(lk, now, p->source, ctype, user, cred);
-        lk_fail_end(lk, now, lk_verdict_opened(rc), p->source);
-        return rc;
-    }
+    rc = lk_decide(lk, now, p->source, m.type, m.user, m.cred);
+    lk_fail_end(lk, now, lk_verdict_opened(rc), p->source);
+    return rc;
 }
 
 /* A lockout that ended is saved as over; one still running sets a deadline. */
