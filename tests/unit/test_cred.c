@@ -820,3 +820,41 @@ Test(cred, a_forged_or_missing_mode_record_falls_back_to_privacy)
     reboot();
     cr_assert_eq(lk_get_mode(&f.lk), LK_MODE_PRIVACY, "cut out of the image");
 }
+
+Test(cred, keys_at_the_maximum_rate_during_a_lockout_change_nothing)
+{
+    static const char typed[] = "2468101357924681#*";
+    uint32_t progs;
+    unsigned denied = 0;
+    unsigned i;
+
+    one_user_one_pin();
+    run(100); /* the first poll learns the bolt's state (an event, a write) */
+    for (i = 0; i < 5; i++) {
+        cr_assert_eq(keys("111222#"), LK_VERDICT_DENIED);
+    }
+    progs = f.sim.n_prog;
+    f.rec.n = 0;
+    /* one key per millisecond for the whole 90 s lockout, the right PIN
+     * among them, polled as a firmware would */
+    for (i = 0; i < 89000u; i++) {
+        int rc = lk_keypad_key(&f.lk, typed[i % (sizeof typed - 1u)]);
+
+        cr_assert(rc == LK_ERR_AGAIN, "key %u: %d", i, rc);
+        f.sim.now += 1u;
+        if (i % 64u == 0u) {
+            uint32_t next;
+
+            cr_assert_geq(lk_poll(&f.lk, &next), 0);
+        }
+    }
+    for (i = 0; i < f.rec.n; i++) {
+        cr_assert_neq(f.rec.ev[i].op, LK_OP_GRANTED);
+        denied += (f.rec.ev[i].op == LK_OP_DENIED);
+    }
+    cr_assert_eq(denied, 1, "one LOCKED_OUT denial per lockout, not one per key");
+    cr_assert_eq(f.sim.n_prog - progs, 1u, "only the LOCKED_OUT audit entry is written, not %u",
+                 f.sim.n_prog - progs);
+    run(1100);
+    cr_assert_eq(keys("246810#"), LK_VERDICT_GRANTED);
+}
