@@ -8,6 +8,10 @@
 #include "lk_internal.h"
 
 #define FORMAT_VERSION 1u
+/* The last sequence number, UINT32_MAX. Spelled out: clang's freestanding
+ * <stdint.h> builds UINT32_MAX by token pasting, and clang-tidy then reports
+ * the pasted suffix with no location, where no NOLINT can reach it. */
+#define SEQ_LAST 0xFFFFFFFFu
 
 static uint32_t slot_off(const struct lk_lock *lk, uint16_t block, uint16_t slot)
 {
@@ -73,6 +77,11 @@ int lk_audit_mount(struct lk_lock *lk)
     uint16_t s;
     int rc;
 
+    /* lk_store_layout guarantees both (at least two blocks, one slot each);
+     * checked here too, as the ring arithmetic below divides by them. */
+    if (st->audit_blocks == 0u || st->audit_slots == 0u) {
+        return LK_ERR_GEOMETRY;
+    }
     st->audit_block = 0;
     st->audit_slot = 0;
     for (b = 0; b < st->audit_blocks; b++) {
@@ -90,7 +99,7 @@ int lk_audit_mount(struct lk_lock *lk)
     }
     /* 0 marks "no entry"; a log that reached the last number (only a
      * crafted image can) refuses further entries rather than wrap. */
-    st->audit_seq = (max == UINT32_MAX) ? 0u : max + 1u;
+    st->audit_seq = (max == SEQ_LAST) ? 0u : max + 1u;
     st->audit_erase = 0;
     if (st->audit_slot >= st->audit_slots) {
         st->audit_block = (uint16_t)((st->audit_block + 1u) % st->audit_blocks);
@@ -150,7 +159,7 @@ int lk_audit_append(struct lk_lock *lk, const struct lk_event *ev, uint32_t *seq
             *seq = st->audit_seq;
         }
         /* Used up even on failure: a failed prog may still have landed. */
-        st->audit_seq = (st->audit_seq == UINT32_MAX) ? 0u : st->audit_seq + 1u;
+        st->audit_seq = (st->audit_seq == SEQ_LAST) ? 0u : st->audit_seq + 1u;
         return rc;
     }
     return LK_ERR_IO;

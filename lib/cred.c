@@ -350,32 +350,41 @@ int lk_free_index(struct lk_lock *lk, int what, uint16_t *index)
 static const uint8_t token_label[3] = { 'L', 'K', 'T' };
 static const char offline_label[] = "lockcore offline key v1";
 
-int lk_token_lookup(struct lk_lock *lk, uint16_t cred, uint8_t key[32], uint8_t *user)
+int lk_token_record(struct lk_lock *lk, uint16_t cred, uint8_t nonce[DIGEST_BYTES],
+                    uint8_t *user)
 {
     uint8_t v[CRED_BYTES];
-    uint8_t idx[2];
-    struct lk_hmac h;
     int rc = lk_rec_get(lk, (uint16_t)(KEY_CRED0 + cred), v, CRED_BYTES);
 
     if (rc == LK_OK && v[CRED_TYPE] != LK_CRED_REMOTE_TOKEN) {
         rc = LK_ERR_NOENT;
     }
     if (rc != LK_OK) {
-        lk_fill(v, 0, sizeof v); /* derive from zeros: the same cost */
+        lk_fill(v, 0, sizeof v);
     }
     *user = v[CRED_USER];
-    lk_put16(idx, cred);
-    lk_hmac_init(&h, lk->cred.key, sizeof lk->cred.key);
-    lk_hmac_update(&h, token_label, sizeof token_label);
-    lk_hmac_update(&h, idx, sizeof idx);
-    lk_hmac_update(&h, v + CRED_DIGEST, DIGEST_BYTES);
-    lk_hmac_final(&h, key);
+    lk_copy(nonce, v + CRED_DIGEST, DIGEST_BYTES);
     lk_wipe(v, sizeof v);
     return rc;
 }
 
+void lk_token_derive(const struct lk_lock *lk, uint16_t cred, const uint8_t *nonce,
+                     uint8_t key[32])
+{
+    uint8_t idx[2];
+    struct lk_hmac h;
+
+    lk_put16(idx, cred);
+    lk_hmac_init(&h, lk->cred.key, sizeof lk->cred.key);
+    lk_hmac_update(&h, token_label, sizeof token_label);
+    lk_hmac_update(&h, idx, sizeof idx);
+    lk_hmac_update(&h, nonce, DIGEST_BYTES);
+    lk_hmac_final(&h, key);
+}
+
 int lk_token_key(struct lk_lock *lk, uint16_t cred, uint8_t key[32])
 {
+    uint8_t nonce[DIGEST_BYTES];
     uint8_t user;
     int rc = ready(lk);
 
@@ -385,10 +394,11 @@ int lk_token_key(struct lk_lock *lk, uint16_t cred, uint8_t key[32])
     if (cred >= LK_CREDS_MAX) {
         return LK_ERR_RANGE;
     }
-    rc = lk_token_lookup(lk, cred, key, &user);
-    if (rc != LK_OK) {
-        lk_wipe(key, 32);
+    rc = lk_token_record(lk, cred, nonce, &user);
+    if (rc == LK_OK) {
+        lk_token_derive(lk, cred, nonce, key);
     }
+    lk_wipe(nonce, sizeof nonce);
     return rc;
 }
 

@@ -188,27 +188,28 @@ int lk_token_challenge(struct lk_lock *lk, uint8_t challenge[16])
     return LK_OK;
 }
 
-int lk_token_check(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32], int open,
-                   uint8_t *user, int *ok)
+int lk_token_check(struct lk_lock *lk, uint16_t cred, const uint8_t *nonce,
+                   const uint8_t mac[32], int open)
 {
     struct lk_cred *c = &lk->cred;
     struct lk_hmac h;
     uint8_t key[LK_SHA256_BYTES];
     uint8_t want[LK_SHA256_BYTES];
     uint8_t idx[2];
-    int rc = lk_token_lookup(lk, cred, key, user);
+    int ok;
 
+    lk_token_derive(lk, cred, nonce, key);
     idx[0] = (uint8_t)(cred >> 8);
     idx[1] = (uint8_t)cred;
     lk_hmac_init(&h, key, sizeof key);
     lk_hmac_update(&h, c->chal, sizeof c->chal);
     lk_hmac_update(&h, idx, sizeof idx);
     lk_hmac_final(&h, want);
-    *ok = lk_ct_equal(want, mac, sizeof want) & open & (rc == LK_OK);
+    ok = lk_ct_equal(want, mac, sizeof want) & open;
     lk_wipe(key, sizeof key);
     lk_wipe(want, sizeof want);
     lk_wipe(c->chal, sizeof c->chal);
-    return rc;
+    return ok;
 }
 
 int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
@@ -239,7 +240,11 @@ int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
     c->chal_open = 0; /* one response per challenge: a replay finds none */
     rc = lk_fail_begin(lk, now, 1);
     if (rc == LK_OK) {
-        rc = lk_token_check(lk, cred, mac, open, &user, &ok);
+        uint8_t nonce[DIGEST_BYTES];
+
+        rc = lk_token_record(lk, cred, nonce, &user);
+        ok = lk_token_check(lk, cred, nonce, mac, open) & (rc == LK_OK);
+        lk_wipe(nonce, sizeof nonce);
     }
     if (rc != LK_OK && rc != LK_ERR_NOENT && rc != LK_ERR_CORRUPT) {
         return rc;

@@ -14,6 +14,7 @@
 
 #define MAC_BYTES 8u     /* record MAC: HMAC-SHA256 under the device key, truncated */
 #define DIGEST_BYTES 12u /* stored secret digest: HMAC-SHA256, truncated */
+#define DIGEST_IN_BYTES 32u /* secrets are zero-padded to this before hashing */
 
 /* Credential record value before its MAC. */
 #define CRED_TYPE 0u
@@ -31,7 +32,8 @@
     (WIN_COUNT(LK_KEYPAD_DIGITS_MAX, LK_PIN_LEN_MIN) * (LK_PIN_LEN_MAX - LK_PIN_LEN_MIN + 1u))
 
 /* cred_rec.c: authenticated records and secret digests. */
-/* digest of data in its class (PROGRAMMING_PIN shares PIN's). */
+/* digest of data (len <= DIGEST_IN_BYTES; data[0] readable even for len
+ * 0) in its class (PROGRAMMING_PIN shares PIN's). */
 void lk_cred_digest(const struct lk_lock *lk, uint8_t type, const uint8_t *data, size_t len,
                     uint8_t out[LK_SHA256_BYTES]);
 /* Read key's value of exactly len bytes and check its MAC: LK_OK,
@@ -106,13 +108,18 @@ int lk_grant(struct lk_lock *lk, uint32_t now, uint8_t source, uint16_t user, ui
 /* Lockout timer for lk_poll. */
 void lk_lockout_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl);
 
-/* Remote tokens (cred.c, cred_input.c): the key of token cred into key and
- * its user into *user, computed from zeros when cred holds no token (then
- * LK_ERR_NOENT) so the cost is the same; and the check of a response
- * against the open challenge (*ok), with the same property. */
-int lk_token_lookup(struct lk_lock *lk, uint16_t cred, uint8_t key[32], uint8_t *user);
-int lk_token_check(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32], int open,
-                   uint8_t *user, int *ok);
+/* Remote tokens (cred.c, cred_input.c). lk_token_record reads credential
+ * cred: its nonce and user if it is a token (else zeros and LK_ERR_NOENT or
+ * the read error) — the index is public, its lookup need not be constant.
+ * lk_token_derive makes the token key from a nonce. lk_token_check: 1 if
+ * mac answers the open challenge (open 1) for that nonce; it costs the same
+ * whatever mac and nonce are. */
+int lk_token_record(struct lk_lock *lk, uint16_t cred, uint8_t nonce[DIGEST_BYTES],
+                    uint8_t *user);
+void lk_token_derive(const struct lk_lock *lk, uint16_t cred, const uint8_t *nonce,
+                     uint8_t key[32]);
+int lk_token_check(struct lk_lock *lk, uint16_t cred, const uint8_t *nonce,
+                   const uint8_t mac[32], int open);
 
 /* offline.c: a 14-digit offline code (ASCII) entered at the keypad. */
 /* Check the persisted state at boot (users: any user exists). */

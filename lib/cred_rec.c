@@ -13,13 +13,24 @@ void lk_cred_digest(const struct lk_lock *lk, uint8_t type, const uint8_t *data,
                     uint8_t out[LK_SHA256_BYTES])
 {
     struct lk_hmac h;
-    uint8_t cls = (type == LK_CRED_PROGRAMMING_PIN) ? (uint8_t)LK_CRED_PIN : type;
+    uint8_t in[2u + DIGEST_IN_BYTES];
+    uint32_t i;
 
+    in[0] = (type == LK_CRED_PROGRAMMING_PIN) ? (uint8_t)LK_CRED_PIN : type;
+    in[1] = (uint8_t)len;
+    /* Zero-padded to a fixed size with a branch-free copy (data[0] stands
+     * in past the end), so the cost is the same for any length: a real
+     * window and a dummy one cost alike. */
+    for (i = 0; i < DIGEST_IN_BYTES; i++) {
+        uint32_t m = 0u - ((i - (uint32_t)len) >> 31); /* all ones while i < len */
+
+        in[2u + i] = (uint8_t)(data[i & m] & m);
+    }
     lk_hmac_init(&h, lk->cred.key, sizeof lk->cred.key);
     lk_hmac_update(&h, digest_label, sizeof digest_label);
-    lk_hmac_update(&h, &cls, 1);
-    lk_hmac_update(&h, data, len);
+    lk_hmac_update(&h, in, sizeof in);
     lk_hmac_final(&h, out);
+    lk_wipe(in, sizeof in);
 }
 
 static void rec_mac(const struct lk_lock *lk, uint16_t key, const uint8_t *val, uint8_t len,

@@ -104,10 +104,10 @@ void lk_alarm_standing(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t
 void lk_alarm_clear(struct lk_lock *lk, uint8_t reason)
 {
     int k = alarm_kind(reason);
-    uint8_t keep;
 
     if (k >= 0) {
-        keep = (uint8_t)~(1u << k);
+        uint8_t keep = (uint8_t)~(1u << k);
+
         lk->alarms.active &= keep;
         lk->alarms.silenced &= keep;
         lk->alarms.pending &= keep;

@@ -38,13 +38,13 @@ int lk_flash_erase(const struct lk_lock *lk, uint32_t off, uint32_t len)
 {
     const struct lk_port *p = lk->port;
     uint32_t done;
-    int rc;
 
     if (!in_region(p, off, len) || off % p->erase_size != 0u || len % p->erase_size != 0u) {
         return LK_ERR_RANGE;
     }
     for (done = 0; done < len; done += p->erase_size) {
-        rc = port_rc(p->storage_erase(p->ctx, off + done));
+        int rc = port_rc(p->storage_erase(p->ctx, off + done));
+
         if (rc != LK_OK) {
             return rc;
         }
@@ -62,12 +62,11 @@ int lk_flash_sync(const struct lk_lock *lk)
 int lk_flash_erased(const struct lk_lock *lk, uint32_t off, uint32_t len)
 {
     uint8_t buf[32];
-    uint32_t n;
-    int rc;
 
     while (len > 0u) {
-        n = (len < sizeof buf) ? len : (uint32_t)sizeof buf;
-        rc = lk_flash_read(lk, off, buf, n);
+        uint32_t n = (len < sizeof buf) ? len : (uint32_t)sizeof buf;
+        int rc = lk_flash_read(lk, off, buf, n);
+
         if (rc != LK_OK) {
             return rc;
         }

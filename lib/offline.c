@@ -35,7 +35,7 @@ struct offline_state {
 
 static void st_encode(const struct offline_state *s, uint8_t *v)
 {
-    unsigned i;
+    size_t i; /* 4u * i below is a pointer offset */
 
     lk_put32(v, s->epoch);
     lk_put32(v + 4, s->high_s);
@@ -48,7 +48,7 @@ static void st_encode(const struct offline_state *s, uint8_t *v)
 
 static void st_decode(const uint8_t *v, struct offline_state *s)
 {
-    unsigned i;
+    size_t i; /* 4u * i below is a pointer offset */
 
     s->epoch = lk_get32(v);
     s->high_s = lk_get32(v + 4);

@@ -54,6 +54,7 @@ static void load_saved(struct lk_lock *lk)
     uint32_t lo;
     uint32_t hi;
     uint32_t seq;
+    uint32_t behind;
 
     if (lk_store_get(lk, KEY_LAST_STATE, v, sizeof v, &len) != LK_OK || len != 6u ||
         v[0] > LK_BOLT_EXTENDED || v[1] > 1u) {
@@ -68,7 +69,9 @@ static void load_saved(struct lk_lock *lk)
         return;
     }
     seq = lk_get32(v + 2) + 1u;
-    if (hi - seq >= AUDIT_LOOKBACK && (int32_t)(hi - seq) > 0) {
+    /* wrap-safe: 2^31 or more behind means seq is past hi (nothing to do) */
+    behind = hi - seq;
+    if (behind >= AUDIT_LOOKBACK && behind < 0x80000000u) {
         seq = hi - AUDIT_LOOKBACK + 1u;
     }
     for (; (int32_t)(hi - seq) >= 0; seq++) {
@@ -107,6 +110,61 @@ static void settled(struct lk_lock *lk, uint32_t now, int s, uint8_t level)
     o->stable[s] = level;
 }
 
+/* A good reading (level >= 0) of sensor s, debounced into stable[s]. */
+static void debounce(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int s, int level,
+                     int moving)
+{
+    struct lk_override *o = &lk->ovr;
+
+    if ((o->seen & (1u << s)) == 0u) {
+        /* First good reading: taken as it is, and a condition already
+         * standing (escutcheon off, door open) starts now. */
+        o->seen |= (uint8_t)(1u << s);
+        o->stable[s] = (uint8_t)level;
+        o->cand[s] = (uint8_t)level;
+        if (s == LK_SENSOR_DOOR && level == 1) {
+            o->t_door_open = now;
+        }
+        if (s == LK_SENSOR_TAMPER && level == 1) {
+            lk_alarm_standing(lk, now, LK_REASON_ESCUTCHEON_REMOVED, LK_SRC_FORCED);
+        }
+    } else if (s == LK_SENSOR_BOLT && moving) {
+        /* A movement the motor makes: its own checks judge it. */
+        o->stable[s] = (uint8_t)level;
+        o->cand[s] = (uint8_t)level;
+    } else if (level == o->stable[s]) {
+        o->cand[s] = (uint8_t)level;
+    } else if (level != o->cand[s]) {
+        o->cand[s] = (uint8_t)level;
+        o->since[s] = now;
+        lk_deadline_want(dl, now + lk->cfg.debounce_ms);
+    } else if (lk_time_reached(now, o->since[s] + lk->cfg.debounce_ms)) {
+        settled(lk, now, s, (uint8_t)level);
+    } else {
+        lk_deadline_want(dl, o->since[s] + lk->cfg.debounce_ms);
+    }
+}
+
+/* A legitimate path's switch (is_path(s)) counts as recent while it is
+ * active and for path_window_ms after. */
+static void track_path(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int s)
+{
+    struct lk_override *o = &lk->ovr;
+
+    if (o->stable[s] == 1u) {
+        o->path_seen[s] = now;
+        o->path_valid |= (uint8_t)(1u << s);
+    } else if ((o->path_valid & (1u << s)) != 0u) {
+        /* Forget it once the window is over (woken for that), so a
+         * 2^32 ms clock wrap cannot make it recent again. */
+        if (now - o->path_seen[s] > lk->cfg.path_window_ms) {
+            o->path_valid &= (uint8_t)~(1u << s);
+        } else {
+            lk_deadline_want(dl, o->path_seen[s] + lk->cfg.path_window_ms + 1u);
+        }
+    }
+}
+
 int lk_ovr_sample(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
 {
     struct lk_override *o = &lk->ovr;
@@ -131,44 +189,9 @@ int lk_ovr_sample(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
             }
             continue;
         }
-        if ((o->seen & (1u << s)) == 0u) {
-            /* First good reading: taken as it is, and a condition already
-             * standing (escutcheon off, door open) starts now. */
-            o->seen |= (uint8_t)(1u << s);
-            o->stable[s] = (uint8_t)level;
-            o->cand[s] = (uint8_t)level;
-            if (s == LK_SENSOR_DOOR && level == 1) {
-                o->t_door_open = now;
-            }
-            if (s == LK_SENSOR_TAMPER && level == 1) {
-                lk_alarm_standing(lk, now, LK_REASON_ESCUTCHEON_REMOVED, LK_SRC_FORCED);
-            }
-        } else if (s == LK_SENSOR_BOLT && moving) {
-            /* A movement the motor makes: its own checks judge it. */
-            o->stable[s] = (uint8_t)level;
-            o->cand[s] = (uint8_t)level;
-        } else if (level == o->stable[s]) {
-            o->cand[s] = (uint8_t)level;
-        } else if (level != o->cand[s]) {
-            o->cand[s] = (uint8_t)level;
-            o->since[s] = now;
-            lk_deadline_want(dl, now + lk->cfg.debounce_ms);
-        } else if (lk_time_reached(now, o->since[s] + lk->cfg.debounce_ms)) {
-            settled(lk, now, s, (uint8_t)level);
-        } else {
-            lk_deadline_want(dl, o->since[s] + lk->cfg.debounce_ms);
-        }
-        if (is_path(s) && o->stable[s] == 1u) {
-            o->path_seen[s] = now;
-            o->path_valid |= (uint8_t)(1u << s);
-        } else if (is_path(s) && (o->path_valid & (1u << s)) != 0u) {
-            /* Forget it once the window is over (woken for that), so a
-             * 2^32 ms clock wrap cannot make it recent again. */
-            if (now - o->path_seen[s] > lk->cfg.path_window_ms) {
-                o->path_valid &= (uint8_t)~(1u << s);
-            } else {
-                lk_deadline_want(dl, o->path_seen[s] + lk->cfg.path_window_ms + 1u);
-            }
+        debounce(lk, now, dl, s, level, moving);
+        if (is_path(s)) {
+            track_path(lk, now, dl, s);
         }
     }
     o->sampled = 1;

@@ -118,7 +118,7 @@ void lk_sha256_final(struct lk_sha256 *c, uint8_t out[LK_SHA256_BYTES])
     uint32_t bits_hi = (c->len_hi << 3) | (c->len_lo >> 29);
     uint32_t bits_lo = c->len_lo << 3;
     uint8_t b = 0x80;
-    unsigned i;
+    size_t i; /* indexes out: 4u * i is then a size_t offset, not a widened u32 */
 
     do {
         lk_sha256_update(c, &b, 1);

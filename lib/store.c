@@ -198,10 +198,10 @@ static int bank_start(struct lk_lock *lk, uint8_t bank, uint32_t gen)
 static int superseded(const struct lk_lock *lk, uint8_t bank, uint32_t pos, uint16_t key)
 {
     struct rec r = { 0, 0, 0, 0 };
-    int rc;
 
     while (pos < lk->store.head) {
-        rc = rec_read(lk, bank, pos, &r, NULL);
+        int rc = rec_read(lk, bank, pos, &r, NULL);
+
         if (rc != REC_VALID) {
             return (rc < 0) ? rc : 0;
         }
@@ -220,6 +220,8 @@ static int compact(struct lk_lock *lk)
     uint8_t src = st->active;
     uint8_t dst = (uint8_t)(1u - src);
     uint8_t val[LK_STORE_VALUE_MAX];
+    /* cppcheck-suppress duplicateAssignExpression ; no slip: the read and
+     * write cursors, in different banks, both start after the header */
     uint32_t pos = st->hdr;
     uint32_t out = st->hdr;
     struct rec r = { 0, 0, 0, 0 };
@@ -368,10 +370,10 @@ int lk_store_scan(struct lk_lock *lk, uint16_t lo, uint16_t hi, lk_store_scan_fn
     uint8_t val[LK_STORE_VALUE_MAX];
     uint32_t pos = st->hdr;
     struct rec r = { 0, 0, 0, 0 };
-    int rc;
 
     while (pos < st->head) {
-        rc = rec_read(lk, st->active, pos, &r, val);
+        int rc = rec_read(lk, st->active, pos, &r, val);
+
         if (rc < 0) {
             return rc;
         }
@@ -421,12 +423,62 @@ static int damage_at(const struct lk_lock *lk, uint8_t bank, uint32_t pos)
     return (rc < 0) ? rc : !rc;
 }
 
+/* Mount with no valid bank header: a blank region is formatted, anything
+ * else reset (bank 1 erased); bank 0 starts at generation 1. */
+static int mount_fresh(struct lk_lock *lk, uint8_t *found)
+{
+    int rc = lk_flash_erased(lk, 0, 2u * lk->store.bank);
+
+    if (rc < 0) {
+        return rc;
+    }
+    *found = rc ? LK_STORE_FOUND_FORMATTED : LK_STORE_FOUND_RESET;
+    if (!rc) {
+        rc = lk_flash_erase(lk, bank_off(lk, 1), lk->store.bank);
+        if (rc != LK_OK) {
+            return rc;
+        }
+    }
+    return bank_start(lk, 0, 1);
+}
+
+/* Mount the active bank (st->active, st->gen set): walk its records to the
+ * head, then judge what follows the last valid one. */
+static int mount_active(struct lk_lock *lk, uint8_t *found)
+{
+    struct lk_store *st = &lk->store;
+    struct rec r = { 0, 0, 0, 0 };
+    int rc;
+
+    st->head = st->hdr;
+    st->dirty = 0;
+    for (;;) {
+        rc = rec_read(lk, st->active, st->head, &r, NULL);
+        if (rc != REC_VALID) {
+            break;
+        }
+        st->head += r.size;
+    }
+    if (rc == REC_BAD) {
+        st->dirty = 1;
+        rc = damage_at(lk, st->active, st->head);
+        if (rc > 0) {
+            *found |= LK_STORE_FOUND_DAMAGED;
+        }
+    } else if (rc == REC_END && st->head < st->bank) {
+        /* the tail must be clean to append there */
+        rc = lk_flash_erased(lk, bank_off(lk, st->active) + st->head,
+                             (st->bank - st->head < 64u) ? st->bank - st->head : 64u);
+        st->dirty = (rc == 0);
+    }
+    return (rc > 0) ? LK_OK : rc;
+}
+
 int lk_store_mount(struct lk_lock *lk, uint8_t *found)
 {
     struct lk_store *st = &lk->store;
     uint32_t gen0 = 0;
     uint32_t gen1 = 0;
-    struct rec r = { 0, 0, 0, 0 };
     int ok0 = hdr_read(lk, 0, &gen0);
     int ok1 = (ok0 < 0) ? ok0 : hdr_read(lk, 1, &gen1);
     int rc;
@@ -436,47 +488,13 @@ int lk_store_mount(struct lk_lock *lk, uint8_t *found)
         return (ok0 < 0) ? ok0 : ok1;
     }
     if (!ok0 && !ok1) {
-        rc = lk_flash_erased(lk, 0, 2u * st->bank);
-        if (rc < 0) {
-            return rc;
-        }
-        *found = rc ? LK_STORE_FOUND_FORMATTED : LK_STORE_FOUND_RESET;
-        if (!rc) {
-            rc = lk_flash_erase(lk, bank_off(lk, 1), st->bank);
-            if (rc != LK_OK) {
-                return rc;
-            }
-        }
-        rc = bank_start(lk, 0, 1);
+        rc = mount_fresh(lk, found);
     } else {
         /* Wrap-safe: the two generations differ by one in normal use, so
          * "newer" survives the u32 wrap, even one forced by a crafted image. */
         st->active = (uint8_t)((ok0 && (!ok1 || (int32_t)(gen0 - gen1) >= 0)) ? 0u : 1u);
         st->gen = (st->active == 0u) ? gen0 : gen1;
-        st->head = st->hdr;
-        st->dirty = 0;
-        for (;;) {
-            rc = rec_read(lk, st->active, st->head, &r, NULL);
-            if (rc != REC_VALID) {
-                break;
-            }
-            st->head += r.size;
-        }
-        if (rc == REC_BAD) {
-            st->dirty = 1;
-            rc = damage_at(lk, st->active, st->head);
-            if (rc > 0) {
-                *found |= LK_STORE_FOUND_DAMAGED;
-            }
-        } else if (rc == REC_END && st->head < st->bank) {
-            /* the tail must be clean to append there */
-            rc = lk_flash_erased(lk, bank_off(lk, st->active) + st->head,
-                                 (st->bank - st->head < 64u) ? st->bank - st->head : 64u);
-            st->dirty = (rc == 0);
-        }
-        if (rc > 0) {
-            rc = LK_OK;
-        }
+        rc = mount_active(lk, found);
     }
     if (rc == LK_OK) {
         rc = lk_audit_mount(lk);

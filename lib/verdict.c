@@ -14,23 +14,26 @@ static uint32_t is_zero(uint32_t x)
 void lk_probe_window(const struct lk_lock *lk, const struct lk_probe *p, unsigned w,
                      uint8_t *start, uint8_t *len)
 {
+    uint32_t rem = w;
+    uint32_t done = 0;
+    uint32_t st = 0;
+    uint32_t ln = p->len;
     unsigned l;
 
-    *start = 0;
-    *len = p->len;
-    if (p->type != LK_CRED_PIN) {
-        return;
-    }
-    for (l = lk->cfg.pin_min_len; l <= lk->cfg.pin_max_len && l <= p->len; l++) {
-        unsigned n = p->len - l + 1u;
+    /* Walks every PIN length whichever window w is, without a branch on w:
+     * confirm() looks up a matched window and a dummy one at equal cost. */
+    for (l = lk->cfg.pin_min_len; p->type == LK_CRED_PIN && l <= lk->cfg.pin_max_len; l++) {
+        uint32_t n = WIN_COUNT((uint32_t)p->len, l);
+        uint32_t take = (done ^ 1u) & ((rem - n) >> 31); /* rem < n (both < 2^31) */
+        uint32_t m = 0u - take;
 
-        if (w < n) {
-            *start = (uint8_t)w;
-            *len = (uint8_t)l;
-            return;
-        }
-        w -= n;
+        st = (st & ~m) | (rem & m);
+        ln = (ln & ~m) | (l & m);
+        done |= take;
+        rem -= n & (0u - (done ^ 1u));
     }
+    *start = (uint8_t)st;
+    *len = (uint8_t)ln;
 }
 
 void lk_probe_tags(const struct lk_lock *lk, struct lk_probe *p)
@@ -95,9 +98,7 @@ static void match_rec(void *ctx, uint16_t key, const uint8_t *val, uint8_t len)
     unsigned i;
 
     for (i = 0; i < 2u; i++) {
-        if (s->c[i].key == key) {
-            s->c[i].used = 0;
-        }
+        s->c[i].used &= (uint8_t)(is_zero((uint32_t)s->c[i].key ^ key) ^ 1u);
     }
     if (val == NULL || len != CRED_BYTES + MAC_BYTES || !type_fits(p->type, val[CRED_TYPE])) {
         return;
@@ -132,11 +133,11 @@ static void match_rec(void *ctx, uint16_t key, const uint8_t *val, uint8_t len)
 }
 
 /* Check both candidate slots in full (digest and MAC), empty ones too, so
- * the cost does not tell a near miss from a miss. Returns the slot that
- * holds a live, authentic match, or -1; *forged is set for a digest match
- * whose MAC fails. */
+ * the cost does not tell a near miss from a miss. Returns 1 and the slot in
+ * *slot if one holds a live, authentic match (else 0, *slot 0); *forged is
+ * set for a digest match whose MAC fails. */
 static int confirm(const struct lk_lock *lk, const struct lk_probe *p, struct scan *s,
-                   int *forged)
+                   int *forged, uint32_t *slot)
 {
     uint8_t d[LK_SHA256_BYTES];
     uint32_t none = 1;
@@ -162,7 +163,8 @@ static int confirm(const struct lk_lock *lk, const struct lk_probe *p, struct sc
     }
     lk_wipe(d, sizeof d);
     *forged = (int)bad;
-    return none ? -1 : (int)found;
+    *slot = found;
+    return (int)(none ^ 1u);
 }
 
 /* ---- lockout ---- */
@@ -427,7 +429,7 @@ int lk_match(struct lk_lock *lk, struct lk_probe *p, struct lk_match_result *m)
 {
     struct scan s;
     int forged = 0;
-    int slot;
+    uint32_t slot = 0;
     int rc;
 
     lk_fill((uint8_t *)&s, 0, sizeof s);
@@ -436,17 +438,12 @@ int lk_match(struct lk_lock *lk, struct lk_probe *p, struct lk_match_result *m)
     s.c[0].key = 0xFFFFu;
     s.c[1].key = 0xFFFFu;
     rc = lk_store_scan(lk, KEY_CRED0, (uint16_t)(KEY_CRED0 + LK_CREDS_MAX - 1u), match_rec, &s);
-    slot = (rc == LK_OK) ? confirm(lk, p, &s, &forged) : -1;
-    m->found = (uint8_t)(slot >= 0);
+    m->found = (uint8_t)((rc == LK_OK) ? confirm(lk, p, &s, &forged, &slot) : 0);
     m->forged = (uint8_t)forged;
-    m->cred = LK_INDEX_NONE;
-    m->user = LK_INDEX_NONE;
-    m->type = 0;
-    if (slot >= 0) {
-        m->cred = (uint16_t)(s.c[slot].key - KEY_CRED0);
-        m->user = s.c[slot].val[CRED_USER];
-        m->type = s.c[slot].val[CRED_TYPE];
-    }
+    /* Filled from a slot either way; meaningful only when found. */
+    m->cred = (uint16_t)(s.c[slot].key - KEY_CRED0);
+    m->user = s.c[slot].val[CRED_USER];
+    m->type = s.c[slot].val[CRED_TYPE];
     lk_wipe(&s, sizeof s);
     return rc;
 }
