@@ -132,6 +132,7 @@ void lk_act_init(struct lk_lock *lk)
     a->op = LK_OP_NONE;
     a->recovering = 0;
     a->reverse_next = 0;
+    a->booting = 0;
     a->bolt_end = BOLT_UNSEEN;
     a->relock_armed = 0;
     a->source = LK_SRC_UNSPECIFIED;
@@ -139,6 +140,26 @@ void lk_act_init(struct lk_lock *lk)
     a->cred = LK_INDEX_NONE;
     a->t_phase = 0;
     a->t_relock = 0;
+    a->t_boot = 0;
+}
+
+void lk_act_boot(struct lk_lock *lk, uint32_t now)
+{
+    lk->act.t_boot = now;
+    lk->act.booting = 1;
+}
+
+int lk_act_busy(struct lk_lock *lk, uint32_t now)
+{
+    struct lk_actuate *a = &lk->act;
+
+    /* The motor may have been driving either way when the MCU reset: the
+     * COAST lk_init sent ends that stroke, and the bridge gets its brake
+     * time before the first stroke, whichever way that goes. */
+    if (a->booting && lk_time_reached(now, a->t_boot + lk->cfg.brake_ms)) {
+        a->booting = 0;
+    }
+    return a->booting || lk_act_moving(lk);
 }
 
 int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source, uint16_t user,
@@ -150,7 +171,7 @@ int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source,
 
     /* Also while braking: the bridge needs its brake time before it may
      * drive the other way. */
-    if (a->phase != PH_IDLE || is_drive(a->motor)) {
+    if (lk_act_busy(lk, now)) {
         return LK_ERR_BUSY;
     }
     a->op = op_towards(target);

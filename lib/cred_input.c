@@ -109,7 +109,7 @@ int lk_keypad_key(struct lk_lock *lk, char key)
     if (key == '#') {
         /* A grant now could not move the bolt, and a one-time credential
          * would be spent for nothing: keep the entry for another '#'. */
-        return lk_act_moving(lk) ? LK_ERR_BUSY : enter(lk, now);
+        return lk_act_busy(lk, now) ? LK_ERR_BUSY : enter(lk, now);
     }
     if (key == '*') {
         if (c->entry_flags & ENTRY_STARTED) {
@@ -152,7 +152,7 @@ int lk_cred_present(struct lk_lock *lk, int type, const uint8_t *data, size_t le
     if (lk_locked_out(lk, (uint8_t)type)) {
         return lk_refuse_locked(lk, lk->port->now_ms(lk->port->ctx), source_of(type));
     }
-    if (lk_act_moving(lk)) {
+    if (lk_act_busy(lk, lk->port->now_ms(lk->port->ctx))) {
         return LK_ERR_BUSY;
     }
     lk_fill((uint8_t *)&p, 0, sizeof p);
@@ -233,7 +233,7 @@ int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
         c->chal_open = 0;
         return lk_refuse_locked(lk, now, LK_SRC_REMOTE);
     }
-    if (lk_act_moving(lk)) {
+    if (lk_act_busy(lk, now)) {
         return LK_ERR_BUSY; /* the challenge stays open for another try */
     }
     open = c->chal_open && !lk_time_reached(now, c->t_chal + LK_TOKEN_CHALLENGE_MS);

@@ -78,6 +78,11 @@ int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source,
                    uint16_t cred);
 void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int bolt,
                  int hold_relock, struct lk_moved *mv);
+/* After lk_init's COAST at port time now: no stroke for brake_ms. */
+void lk_act_boot(struct lk_lock *lk, uint32_t now);
+/* 1 if a request now would be refused as LK_ERR_BUSY (moving, braking, or
+ * the brake time after boot). */
+int lk_act_busy(struct lk_lock *lk, uint32_t now);
 /* 1 while the motor is driving, braking, or recovering a jam. */
 int lk_act_moving(const struct lk_lock *lk);
 

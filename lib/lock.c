@@ -160,6 +160,7 @@ int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_conf
     lk_fill((uint8_t *)&lk->alarms, 0, sizeof lk->alarms);
     rc = port->motor_drive(port->ctx, LK_MOTOR_COAST);
     if (rc == LK_OK) {
+        lk_act_boot(lk, port->now_ms(port->ctx));
         rc = lk_store_mount(lk, &found);
     }
     if (rc == LK_OK) {

@@ -96,9 +96,13 @@ int lk_offline_mount(struct lk_lock *lk, int users)
 int lk_offline_create(struct lk_lock *lk)
 {
     struct offline_state s;
-    int rc = st_load(lk, &s);
+    int rc;
 
-    if (rc == LK_ERR_NOENT && !lk->cred.offline_bad) {
+    if (lk->cred.offline_bad) {
+        return LK_OK; /* found cut out or forged: lk_offline_reset makes it anew */
+    }
+    rc = st_load(lk, &s);
+    if (rc == LK_ERR_NOENT) {
         rc = st_save(lk, &s);
     }
     return (rc == LK_ERR_CORRUPT) ? LK_OK : rc;

@@ -140,6 +140,7 @@ struct lk_actuate {
     uint8_t op;          /* enum lk_op of the requested operation */
     uint8_t recovering;  /* 1 while the one reverse stroke after a jam runs */
     uint8_t reverse_next;/* 1: after braking, start the recovery stroke */
+    uint8_t booting;     /* the brake time after lk_init's COAST runs */
     uint8_t bolt_end;    /* last end position seen, or LK_BOLT_BETWEEN */
     uint8_t relock_armed;
     uint8_t from_end;    /* the running stroke started at the opposite end */
@@ -148,6 +149,7 @@ struct lk_actuate {
     uint16_t cred;
     uint32_t t_phase;    /* port time the current phase started, ms */
     uint32_t t_relock;   /* port time auto-relock is due, ms */
+    uint32_t t_boot;     /* port time lk_init coasted the motor, ms */
 };
 
 /* Override detection bookkeeping (private). */
@@ -284,7 +286,9 @@ int lk_poll(struct lk_lock *lk, uint32_t *next_ms);
  * event only if that settles an UNKNOWN or JAMMED state).
  * Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT, LK_ERR_RANGE (source not an
  * enum lk_source value, or the bolt sensor reported a level out of range),
- * LK_ERR_BUSY (a stroke, its brake time or a jam recovery is running), or
+ * LK_ERR_BUSY (a stroke, its brake time or a jam recovery is running, or
+ * lk_init coasted the motor less than brake_ms ago: it may have been
+ * driving the other way when the MCU reset), or
  * the error sensor_read or motor_drive returned (positive returns become
  * LK_ERR_RANGE); port errors also emit an event with LK_REASON_PORT_ERROR.
  */

@@ -166,8 +166,13 @@ static void sim_fresh(uint32_t seed)
 
 static int boot(void)
 {
+    int rc;
+
     told_reset();
-    return lk_init(&lk, &sim.port, &lock_cfg);
+    rc = lk_init(&lk, &sim.port, &lock_cfg);
+    /* strokes (and so credentials) wait the brake time after a reset */
+    sim.now += LK_DEFAULT_BRAKE_MS;
+    return rc;
 }
 
 static void keys(const char *s)

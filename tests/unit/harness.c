@@ -29,6 +29,11 @@ const uint8_t harness_device_key[32] = {
     0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
 };
 
+void harness_settle(struct fixture *f)
+{
+    lk_sim_step(&f->sim, (f->cfg.brake_ms != 0u) ? f->cfg.brake_ms : LK_DEFAULT_BRAKE_MS);
+}
+
 void fixture_start(struct fixture *f, const struct lk_sim_config *scfg)
 {
     cr_assert_eq(lk_sim_init(&f->sim, scfg), LK_OK);
@@ -39,6 +44,7 @@ void fixture_start(struct fixture *f, const struct lk_sim_config *scfg)
     f->cfg.on_event = rec_event;
     f->cfg.event_ctx = &f->rec;
     cr_assert_eq(lk_init(&f->lk, &f->sim.port, &f->cfg), LK_OK);
+    harness_settle(f);
     /* first boot formats the blank store: tested in test_store.c */
     cr_assert_eq(rec_find(&f->rec, LK_OP_STATE, LK_REASON_STORE_FORMATTED), 0);
     f->rec.n = 0;

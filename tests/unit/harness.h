@@ -28,6 +28,10 @@ int rec_find(const struct rec *r, uint8_t op, uint8_t reason);
  * key of tests/vectors/offline-codes.txt). */
 extern const uint8_t harness_device_key[32];
 
+/* Let the brake time after lk_init pass (strokes are refused before: the
+ * motor may have been driving when the MCU reset). */
+void harness_settle(struct fixture *f);
+
 /* Set up sim (scfg NULL = defaults) and lock (cfg fields as in f->cfg,
  * events into f->rec, emptied after the first-boot format event); asserts
  * success. */

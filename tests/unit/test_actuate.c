@@ -468,7 +468,7 @@ Test(actuate, bare_port_without_optional_callbacks_or_event_sink)
     bare.power_read = NULL;
     bare.storage_sync = NULL;
     cr_assert_eq(lk_init(&f.lk, &bare, NULL), LK_OK);
-    cr_assert_eq(lk_sim_run(&f.sim, &f.lk, 10), LK_OK);
+    cr_assert_eq(lk_sim_run(&f.sim, &f.lk, LK_DEFAULT_BRAKE_MS), LK_OK);
     cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
     cr_assert_eq(lk_sim_run(&f.sim, &f.lk, 1000), LK_OK);
     expect_state(LK_STATE_UNLOCKED);
@@ -497,5 +497,27 @@ Test(actuate, positive_motor_return_is_a_range_error)
     p.motor_drive = positive_after_init;
     positive_motor_cmds = 0;
     cr_assert_eq(lk_init(&f.lk, &p, NULL), LK_OK);
+    lk_sim_step(&f.sim, LK_DEFAULT_BRAKE_MS);
     cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_ERR_RANGE);
+}
+
+/* Found by the fuzzer: a reset while the motor drives, then a stroke the
+ * other way at once, reversed the bridge with no brake time. */
+Test(actuate, no_stroke_within_the_brake_time_after_a_reboot)
+{
+    fixture_start(&f, NULL);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_BUTTON, LK_INDEX_NONE, LK_INDEX_NONE), LK_OK);
+    cr_assert_eq(lk_sim_run(&f.sim, &f.lk, 100), LK_OK);
+    cr_assert_eq(f.sim.motor_cmd, LK_MOTOR_RETRACT, "mid-stroke");
+    cr_assert_eq(lk_init(&f.lk, &f.sim.port, &f.cfg), LK_OK); /* a watchdog reset */
+    cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_BUTTON, LK_INDEX_NONE, LK_INDEX_NONE),
+                 LK_ERR_BUSY);
+    lk_sim_step(&f.sim, LK_DEFAULT_BRAKE_MS - 1u);
+    cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_BUTTON, LK_INDEX_NONE, LK_INDEX_NONE),
+                 LK_ERR_BUSY);
+    lk_sim_step(&f.sim, 1);
+    cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_BUTTON, LK_INDEX_NONE, LK_INDEX_NONE), LK_OK);
+    cr_assert_eq(lk_sim_run(&f.sim, &f.lk, 3000), LK_OK);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_LOCKED);
+    cr_assert_eq(f.sim.violations, 0);
 }

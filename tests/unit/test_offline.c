@@ -92,6 +92,7 @@ Test(offline, the_lock_passes_the_shared_vectors)
             lk_sim_set_device_key(&f.sim, dk);
             f.rec.n = 0;
             cr_assert_eq(lk_init(&f.lk, &f.sim.port, &f.cfg), LK_OK);
+    harness_settle(&f);
         } else if (strncmp(line, "koff ", 5) == 0) {
             hex(line + 5, koff, 32);
             cr_assert_eq(lk_offline_key(&f.lk, mine), LK_OK);
@@ -145,6 +146,7 @@ Test(offline, a_used_one_time_code_stays_used_across_reboot_and_clock_games)
     cr_assert_eq(type(OTC), LK_VERDICT_GRANTED);
     settle();
     cr_assert_eq(lk_init(&f.lk, &f.sim.port, &f.cfg), LK_OK);
+    harness_settle(&f);
     cr_assert_eq(lk_set_wall_time(&f.lk, T0 + 700u), LK_OK);
     cr_assert_eq(type(OTC), LK_VERDICT_DENIED, "replayed after a reboot");
     cr_assert_eq(last_denial(), LK_REASON_RESTRICTED);
@@ -156,6 +158,7 @@ Test(offline, setting_the_clock_back_does_not_revive_an_expired_code)
     cr_assert_eq(lk_set_wall_time(&f.lk, T0 + 7u * 3600u), LK_OK);
     cr_assert_eq(type(OTC), LK_VERDICT_DENIED);
     cr_assert_eq(lk_init(&f.lk, &f.sim.port, &f.cfg), LK_OK);
+    harness_settle(&f);
     cr_assert_eq(lk_set_wall_time(&f.lk, T0 + 600u), LK_OK);
     cr_assert_eq(type(OTC), LK_VERDICT_DENIED);
     cr_assert_eq(last_denial(), LK_REASON_RESTRICTED);
@@ -191,10 +194,13 @@ Test(offline, state_cut_out_of_the_image_refuses_codes_until_reset)
     cr_assert_eq(lk_store_del(&f.lk, KEY_OFFLINE), LK_OK);
     f.rec.n = 0;
     cr_assert_eq(lk_init(&f.lk, &f.sim.port, &f.cfg), LK_OK);
+    harness_settle(&f);
     cr_assert_geq(rec_find(&f.rec, LK_OP_ALARM, LK_REASON_STORE_CORRUPT), 0);
     cr_assert_eq(lk_set_wall_time(&f.lk, T0 + 600u), LK_OK);
     cr_assert_eq(type(OTC), LK_VERDICT_DENIED);
     cr_assert_eq(last_denial(), LK_REASON_RESTRICTED);
+    /* found by the fuzzer: users could not be added until the reset */
+    cr_assert_eq(lk_user_set(&f.lk, 1, &u), LK_OK);
     cr_assert_eq(lk_offline_reset(&f.lk, 0), LK_OK);
     cr_assert_eq(type(OTC), LK_VERDICT_DENIED, "one-time codes up to now count as used");
     cr_assert_eq(lk_clear_wall_time(&f.lk), LK_OK);
