@@ -109,6 +109,18 @@ static int my_entropy(void *ctx, void *buf, size_t len)
     return LK_ERR_NOTSUP; /* TODO, or set NULL */
 }
 
+/* Optional, but best for the credential engine: copy the 32-byte device key
+ * from OTP, a secure element or read-protected flash (docs/security.md).
+ * Never a constant in the firmware. Without it lockcore makes a key from
+ * my_entropy at first boot; with neither, the credential calls say
+ * LK_ERR_NOTSUP. */
+static int my_device_key(void *ctx, uint8_t key[32])
+{
+    (void)ctx;
+    (void)key;
+    return LK_ERR_NOTSUP; /* TODO, or set NULL */
+}
+
 /* Optional: show or sound what (enum lk_indication); percent for
  * LK_IND_PROGRESS. Start the pattern and return; never block. */
 static int my_indicate(void *ctx, int what, uint8_t percent)
@@ -142,4 +154,5 @@ void lk_port_template_init(struct lk_port *port, struct my_port_state *state)
     port->load_enable = my_load_enable;
     port->entropy = my_entropy;
     port->indicate = my_indicate;
+    port->device_key = my_device_key;
 }
