@@ -51,6 +51,7 @@ static int motor(struct lk_lock *lk, uint8_t cmd)
 /* Brake; if the driver refuses, at least stop driving. */
 static void motor_stop(struct lk_lock *lk, uint32_t now)
 {
+    lk_pwr_stroke_end(lk, now, 0); /* a no-op after a stroke that finished */
     if (motor(lk, LK_MOTOR_BRAKE) != LK_OK) {
         (void)motor(lk, LK_MOTOR_COAST);
     }
@@ -116,9 +117,33 @@ static int start_stroke(struct lk_lock *lk, uint32_t now, uint8_t target, uint8_
     }
     a->phase = PH_DRIVE;
     a->t_phase = now;
+    lk_pwr_stroke_begin(lk, now);
     a->state = (target == LK_BOLT_EXTENDED) ? (uint8_t)LK_STATE_LOCKING
                                             : (uint8_t)LK_STATE_UNLOCKING;
     return LK_OK;
+}
+
+/* The request no longer waits for energy (started, expired, replaced). */
+static void stop_waiting(struct lk_lock *lk, uint32_t now)
+{
+    if (lk->act.waiting) {
+        lk->act.waiting = 0;
+        lk_pwr_wait(lk, now, 0);
+    }
+}
+
+/* Energy gate passed: start the stroke, or report the driver's refusal. */
+static int go(struct lk_lock *lk, uint32_t now, uint8_t target, int bolt)
+{
+    int rc;
+
+    lk->act.relock_armed = 0;
+    rc = start_stroke(lk, now, target, (uint8_t)(bolt == opposite(target)));
+    if (rc != LK_OK) {
+        lk->act.state = LK_STATE_UNKNOWN;
+        emit_op(lk, now, lk->act.op, LK_REASON_PORT_ERROR);
+    }
+    return rc;
 }
 
 void lk_act_init(struct lk_lock *lk)
@@ -141,6 +166,8 @@ void lk_act_init(struct lk_lock *lk)
     a->t_phase = 0;
     a->t_relock = 0;
     a->t_boot = 0;
+    a->waiting = 0;
+    a->t_wait = 0;
 }
 
 void lk_act_boot(struct lk_lock *lk, uint32_t now)
@@ -167,13 +194,13 @@ int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source,
 {
     struct lk_actuate *a = &lk->act;
     int bolt;
-    int rc;
 
     /* Also while braking: the bridge needs its brake time before it may
      * drive the other way. */
     if (lk_act_busy(lk, now)) {
         return LK_ERR_BUSY;
     }
+    stop_waiting(lk, now); /* a new request replaces a waiting one */
     a->op = op_towards(target);
     a->source = (uint8_t)source;
     a->user = user;
@@ -198,13 +225,18 @@ int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source,
         }
         return LK_OK;
     }
-    a->relock_armed = 0;
-    rc = start_stroke(lk, now, target, (uint8_t)(bolt == opposite(target)));
-    if (rc != LK_OK) {
-        a->state = LK_STATE_UNKNOWN;
-        emit_op(lk, now, a->op, LK_REASON_PORT_ERROR);
+    if (!lk_pwr_affordable(lk, now, 0)) {
+        /* Accepted, not refused: it runs by itself once the energy is
+         * there, or fails with INSUFFICIENT_ENERGY after hold_ms. */
+        a->relock_armed = 0;
+        a->target = target;
+        a->waiting = 1;
+        a->t_wait = now;
+        emit_op(lk, now, LK_OP_STATE, LK_REASON_WAITING_ENERGY);
+        lk_pwr_wait(lk, now, 1);
+        return LK_OK;
     }
-    return rc;
+    return go(lk, now, target, bolt);
 }
 
 static void poll_drive(struct lk_lock *lk, uint32_t now)
@@ -213,6 +245,12 @@ static void poll_drive(struct lk_lock *lk, uint32_t now)
     uint32_t elapsed = now - a->t_phase;
     uint32_t ma = 0;
     int bolt = read_bolt(lk);
+    int have_ma = lk->port->motor_current_ma != NULL &&
+                  lk->port->motor_current_ma(lk->port->ctx, &ma) == LK_OK && ma <= 65535u;
+
+    if (have_ma) {
+        lk_pwr_stroke_sample(lk, now, ma);
+    }
 
     if (bolt < 0) {
         /* Blind: stop rather than drive into an end stop we cannot see. */
@@ -223,6 +261,7 @@ static void poll_drive(struct lk_lock *lk, uint32_t now)
         return;
     }
     if (bolt == a->target) {
+        lk_pwr_stroke_end(lk, now, !a->from_end || elapsed >= lk->cfg.travel_min_ms);
         motor_stop(lk, now);
         if (a->from_end && elapsed < lk->cfg.travel_min_ms) {
             /* Faster than the mechanism can move: the end switch lies. */
@@ -243,9 +282,7 @@ static void poll_drive(struct lk_lock *lk, uint32_t now)
         }
         return;
     }
-    if (elapsed >= lk->cfg.inrush_blank_ms && lk->port->motor_current_ma != NULL &&
-        lk->port->motor_current_ma(lk->port->ctx, &ma) == LK_OK && ma <= 65535u &&
-        ma > lk->cfg.stall_ma) {
+    if (elapsed >= lk->cfg.inrush_blank_ms && have_ma && ma > lk->cfg.stall_ma) {
         stuck(lk, now, bolt, LK_REASON_STALL);
         return;
     }
@@ -262,6 +299,16 @@ static void poll_brake(struct lk_lock *lk, uint32_t now)
         return; /* still driving: lk_act_poll retries the stop */
     }
     if (a->reverse_next) {
+        if (!lk_pwr_affordable(lk, now, 1)) {
+            /* Braked, bolt between ends: wait for the energy a while. */
+            if (lk_time_diff(now, a->t_phase) >= (int32_t)lk->cfg.power.recovery_ms) {
+                a->reverse_next = 0;
+                (void)motor(lk, LK_MOTOR_COAST);
+                a->phase = PH_IDLE;
+                jammed(lk, now, LK_BOLT_BETWEEN, LK_REASON_NOT_RECOVERED);
+            }
+            return;
+        }
         a->reverse_next = 0;
         a->recovering = 1;
         if (start_stroke(lk, now, opposite(a->target), 0) != LK_OK) {
@@ -273,6 +320,51 @@ static void poll_brake(struct lk_lock *lk, uint32_t now)
      * is safe, so it is not worth a fault. */
     (void)motor(lk, LK_MOTOR_COAST);
     a->phase = PH_IDLE;
+}
+
+/* A request waiting for energy: 1 if it started its stroke now. */
+static int poll_waiting(struct lk_lock *lk, uint32_t now, int bolt)
+{
+    struct lk_actuate *a = &lk->act;
+
+    if (bolt == a->target) {
+        stop_waiting(lk, now); /* moved there by hand meanwhile */
+    } else if (lk_time_diff(now, a->t_wait) >= (int32_t)lk->cfg.power.hold_ms) {
+        stop_waiting(lk, now);
+        emit_op(lk, now, a->op, LK_REASON_INSUFFICIENT_ENERGY);
+    } else if (bolt >= 0 && lk_pwr_affordable(lk, now, 0)) {
+        stop_waiting(lk, now);
+        (void)go(lk, now, a->target, bolt);
+        return 1;
+    }
+    return 0;
+}
+
+/* Auto-relock is due: start it, unless a hand is on the bolt or the
+ * energy is not there (skipped, and said so). */
+static void relock_now(struct lk_lock *lk, uint32_t now)
+{
+    struct lk_actuate *a = &lk->act;
+
+    a->relock_armed = 0;
+    /* The debounced level lags: a hand may be turning the bolt right
+     * now. Then it is theirs to finish, not the motor's. */
+    if (read_bolt(lk) != LK_BOLT_RETRACTED) {
+        return;
+    }
+    a->op = LK_OP_LOCK;
+    a->source = LK_SRC_AUTO;
+    a->user = LK_INDEX_NONE;
+    a->cred = LK_INDEX_NONE;
+    a->recovering = 0;
+    if (!lk_pwr_affordable(lk, now, 0)) {
+        emit_op(lk, now, LK_OP_LOCK, LK_REASON_INSUFFICIENT_ENERGY);
+        return;
+    }
+    if (start_stroke(lk, now, LK_BOLT_EXTENDED, 1) != LK_OK) {
+        a->state = LK_STATE_UNKNOWN;
+        emit_op(lk, now, LK_OP_LOCK, LK_REASON_PORT_ERROR);
+    }
 }
 
 /* Not moving: follow the (debounced) bolt through hand movements and the
@@ -318,27 +410,16 @@ static void poll_idle(struct lk_lock *lk, uint32_t now, int bolt, int hold_reloc
         }
     }
 
+    if (a->waiting && poll_waiting(lk, now, bolt)) {
+        return;
+    }
     if (!a->relock_armed) {
         return;
     }
     if (a->state != LK_STATE_UNLOCKED) {
         a->relock_armed = 0;
     } else if (lk_time_reached(now, a->t_relock) && !hold_relock) {
-        a->relock_armed = 0;
-        /* The debounced level lags: a hand may be turning the bolt right
-         * now. Then it is theirs to finish, not the motor's. */
-        if (read_bolt(lk) != LK_BOLT_RETRACTED) {
-            return;
-        }
-        a->op = LK_OP_LOCK;
-        a->source = LK_SRC_AUTO;
-        a->user = LK_INDEX_NONE;
-        a->cred = LK_INDEX_NONE;
-        a->recovering = 0;
-        if (start_stroke(lk, now, LK_BOLT_EXTENDED, 1) != LK_OK) {
-            a->state = LK_STATE_UNKNOWN;
-            emit_op(lk, now, LK_OP_LOCK, LK_REASON_PORT_ERROR);
-        }
+        relock_now(lk, now);
     }
 }
 
@@ -382,6 +463,12 @@ void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int b
         lk_deadline_want(dl, a->t_phase + lk->cfg.travel_max_ms);
     } else if (a->phase == PH_BRAKE && !is_drive(a->motor)) {
         lk_deadline_want(dl, a->t_phase + lk->cfg.brake_ms);
+        if (a->reverse_next) {
+            lk_deadline_want(dl, now + lk->cfg.power.poll_ms); /* recovery waits for energy */
+        }
+    }
+    if (a->waiting) {
+        lk_deadline_want(dl, a->t_wait + lk->cfg.power.hold_ms);
     }
     /* A relock held by an open door waits for the door, not the clock. */
     if (a->relock_armed && a->phase == PH_IDLE &&

@@ -34,8 +34,13 @@ void lk_emit(struct lk_lock *lk, uint32_t now, uint8_t op, uint8_t source, uint8
 
 void lk_indicate(const struct lk_lock *lk, int what)
 {
+    lk_indicate_pct(lk, what, 0);
+}
+
+void lk_indicate_pct(const struct lk_lock *lk, int what, uint8_t percent)
+{
     if (lk->port->indicate != NULL) {
-        (void)lk->port->indicate(lk->port->ctx, what, 0);
+        (void)lk->port->indicate(lk->port->ctx, what, percent);
     }
 }
 
@@ -196,7 +201,7 @@ static int is_alarm_reason(uint8_t r)
 
 static int is_note_reason(uint8_t r)
 {
-    return r <= LK_REASON_MORE_CREDENTIALS;
+    return r <= LK_REASON_BATTERY_TOO_LOW;
 }
 
 int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out)

@@ -8,6 +8,11 @@
 #include "lk_bytes.h"
 #include "lockcore/crypto.h"
 
+/* UINT32_MAX and UINT16_MAX spelled out: clang's freestanding <stdint.h>
+ * builds them by token pasting, which clang-tidy reports with no location. */
+#define LK_U32_MAX 0xFFFFFFFFu
+#define LK_U16_MAX 0xFFFFu
+
 /* Marks an initialised instance ("LKC1"). */
 #define LK_MAGIC 0x4C4B4331u
 
@@ -54,6 +59,7 @@ void lk_emit(struct lk_lock *lk, uint32_t now, uint8_t op, uint8_t source, uint8
  * lk_alarm_clear (raised once per occurrence, silenceable). Both are rate
  * limited per kind (alarm_repeat_ms). */
 void lk_indicate(const struct lk_lock *lk, int what);
+void lk_indicate_pct(const struct lk_lock *lk, int what, uint8_t percent);
 void lk_alarm(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source);
 void lk_alarm_standing(struct lk_lock *lk, uint32_t now, uint8_t reason, uint8_t source);
 void lk_alarm_clear(struct lk_lock *lk, uint8_t reason);
@@ -102,6 +108,41 @@ void lk_ovr_after(struct lk_lock *lk, uint32_t now, const struct lk_moved *mv,
 int lk_cred_init(struct lk_lock *lk);
 void lk_cred_boot_events(struct lk_lock *lk);
 void lk_cred_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl);
+
+/* power.c / power_gate.c: emergency power arbitration (docs/power.md).
+ * lk_pwr_resolve fills the power defaults and checks ranges (LK_OK or
+ * LK_ERR_CONFIG); lk_pwr_init runs after the store is mounted; lk_pwr_poll
+ * samples the inputs, qualifies, selects, sets the tier and sheds loads. */
+int lk_pwr_resolve(struct lk_power_config *out, const struct lk_power_config *in,
+                   uint32_t battery_ok_mv);
+void lk_pwr_init(struct lk_lock *lk);
+void lk_pwr_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl);
+/* Sample the inputs now (qualification, reserve energy) without the rest
+ * of the poll; used before a stroke is judged. */
+void lk_pwr_sample(struct lk_lock *lk, uint32_t now);
+/* actuate asks before every stroke: 1 if it may start. recovery = 1 for
+ * the reverse stroke after a jam (the reserve alone must finish it); 0 for
+ * a stroke that also needs a recovery stroke covered. */
+int lk_pwr_affordable(struct lk_lock *lk, uint32_t now, int recovery);
+/* actuate reports: a request waits for energy (1) or no longer (0); a stroke
+ * begins, a motor current sample during it (mA), and its end (ok = reached
+ * its end position), which refines the estimates and counts actuations. */
+void lk_pwr_wait(struct lk_lock *lk, uint32_t now, int waiting);
+void lk_pwr_stroke_begin(struct lk_lock *lk, uint32_t now);
+void lk_pwr_stroke_sample(struct lk_lock *lk, uint32_t now, uint32_t ma);
+void lk_pwr_stroke_end(struct lk_lock *lk, uint32_t now, int ok);
+/* power_gate.c helpers shared with power.c: recompute reserve_uj from the
+ * last sample; the energy the next stroke is gated on (0 while the main
+ * battery drives); progress 0..100 towards it; the power qualified
+ * emergency inputs have proven, mW; count an actuation towards CRITICAL. */
+void lk_pwr_energy(struct lk_lock *lk);
+uint32_t lk_pwr_need(const struct lk_lock *lk);
+uint8_t lk_pwr_progress(const struct lk_lock *lk);
+uint32_t lk_pwr_proven_mw(const struct lk_lock *lk);
+void lk_pwr_count_actuation(struct lk_lock *lk);
+/* floor(a * b / c) without a 64-bit division, saturating at UINT32_MAX;
+ * c > 0. */
+uint32_t lk_muldiv(uint32_t a, uint32_t b, uint32_t c);
 
 /* flash.c: checked access to the port's storage. Offsets and lengths in
  * bytes from the start of the region; errors as the port returned them

@@ -126,6 +126,9 @@ static int resolve_config(struct lk_config *out, const struct lk_config *in)
         out->key_policy > LK_KEY_POLICY_ALARM) {
         return LK_ERR_CONFIG;
     }
+    if (lk_pwr_resolve(&out->power, &in->power, out->battery_ok_mv) != LK_OK) {
+        return LK_ERR_CONFIG;
+    }
     return resolve_cred_config(out);
 }
 
@@ -165,6 +168,9 @@ int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_conf
     }
     if (rc == LK_OK) {
         rc = lk_cred_init(lk);
+    }
+    if (rc == LK_OK) {
+        lk_pwr_init(lk);
     }
     if (rc != LK_OK) {
         return (rc < 0) ? rc : LK_ERR_RANGE;
@@ -227,7 +233,11 @@ int lk_poll(struct lk_lock *lk, uint32_t *next_ms)
     }
     {
         struct lk_moved mv = { LK_MOVED_NONE, 0 };
-        int bolt = lk_ovr_sample(lk, now, &dl);
+        int bolt;
+
+        /* Power first: a stroke judged in this poll sees fresh readings. */
+        lk_pwr_poll(lk, now, &dl);
+        bolt = lk_ovr_sample(lk, now, &dl);
 
         lk_act_poll(lk, now, &dl, bolt,
                     lk_ovr_door_open(lk) || lk->cred.mode == LK_MODE_PASSAGE, &mv);

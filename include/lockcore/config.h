@@ -189,6 +189,80 @@
 #define LK_MAX_AUTO_RELOCK_MS 86400000u
 #endif
 
+/* ---- Emergency power (lockcore/power.h, docs/power.md): defaults for
+ * lk_config.power fields left 0. ---- */
+
+/* A source must stay inside its window this long to qualify, ms (LTC4417). */
+#ifndef LK_DEFAULT_PWR_QUALIFY_MS
+#define LK_DEFAULT_PWR_QUALIFY_MS 256u
+#endif
+/* Poll period while emergency power is in play, ms. */
+#ifndef LK_DEFAULT_PWR_POLL_MS
+#define LK_DEFAULT_PWR_POLL_MS 50u
+#endif
+/* Supercapacitor (used with LK_RESERVE_CAP): 1 F, 5.0 V, 100 mOhm. */
+#ifndef LK_DEFAULT_PWR_CAP_UF
+#define LK_DEFAULT_PWR_CAP_UF 1000000u
+#endif
+#ifndef LK_DEFAULT_PWR_CAP_MAX_MV
+#define LK_DEFAULT_PWR_CAP_MAX_MV 5000u
+#endif
+#ifndef LK_DEFAULT_PWR_CAP_ESR_MOHM
+#define LK_DEFAULT_PWR_CAP_ESR_MOHM 100u
+#endif
+/* Main battery internal resistance, mOhm (4 x AA, part used). */
+#ifndef LK_DEFAULT_PWR_MAIN_MOHM
+#define LK_DEFAULT_PWR_MAIN_MOHM 300u
+#endif
+/* The motor: lowest voltage under load that finishes a stroke, mV, and its
+ * running current, mA. */
+#ifndef LK_DEFAULT_PWR_MOTOR_MIN_MV
+#define LK_DEFAULT_PWR_MOTOR_MIN_MV 3600u
+#endif
+#ifndef LK_DEFAULT_PWR_MOTOR_MA
+#define LK_DEFAULT_PWR_MOTOR_MA 600u
+#endif
+/* One stroke: 0.6 A at 6 V for ~0.6 s, plus inrush: ~2 J, ~700 ms. */
+#ifndef LK_DEFAULT_PWR_STROKE_UJ
+#define LK_DEFAULT_PWR_STROKE_UJ 2000000u
+#endif
+#ifndef LK_DEFAULT_PWR_STROKE_MS
+#define LK_DEFAULT_PWR_STROKE_MS 700u
+#endif
+/* Waking and a PIN entry: 0.05 J + 0.6 J. */
+#ifndef LK_DEFAULT_PWR_ACCESS_UJ
+#define LK_DEFAULT_PWR_ACCESS_UJ 650000u
+#endif
+/* Safety factor on the stroke estimate, percent. */
+#ifndef LK_DEFAULT_PWR_MARGIN_PCT
+#define LK_DEFAULT_PWR_MARGIN_PCT 125u
+#endif
+/* Source-to-reserve efficiency, percent. */
+#ifndef LK_DEFAULT_PWR_EFF_PCT
+#define LK_DEFAULT_PWR_EFF_PCT 80u
+#endif
+/* An accepted credential waits this long for energy, ms (a shaken handle
+ * needs ~160 s). */
+#ifndef LK_DEFAULT_PWR_HOLD_MS
+#define LK_DEFAULT_PWR_HOLD_MS 180000u
+#endif
+/* A source backs the recovery stroke if it refills one within this, ms. */
+#ifndef LK_DEFAULT_PWR_RECOVERY_MS
+#define LK_DEFAULT_PWR_RECOVERY_MS 30000u
+#endif
+/* Main battery CRITICAL below this, mV (4 x AA at 1.05 V). */
+#ifndef LK_DEFAULT_PWR_CRITICAL_MV
+#define LK_DEFAULT_PWR_CRITICAL_MV 4200u
+#endif
+/* Actuations promised after the first LOW warning. */
+#ifndef LK_DEFAULT_PWR_WARN_ACTUATIONS
+#define LK_DEFAULT_PWR_WARN_ACTUATIONS 50u
+#endif
+/* Warning before a cut, ms (>= 600: time to park and log). */
+#ifndef LK_DEFAULT_PWR_WARN_MS
+#define LK_DEFAULT_PWR_WARN_MS 600u
+#endif
+
 /* ---- Storage layout (see docs/storage-format.md) ---- */
 
 /* Smallest logical block, bytes: erase units smaller than this (EEPROM-like
@@ -265,6 +339,15 @@
 #endif
 #if LK_STORE_BLOCK_MIN < 64u || LK_STORE_BANK_MIN < LK_STORE_BLOCK_MIN
 #error "LK_STORE_BLOCK_MIN must be >= 64 and LK_STORE_BANK_MIN >= LK_STORE_BLOCK_MIN"
+#endif
+#if LK_DEFAULT_PWR_CRITICAL_MV > LK_DEFAULT_BATTERY_OK_MV
+#error "LK_DEFAULT_PWR_CRITICAL_MV must not exceed LK_DEFAULT_BATTERY_OK_MV"
+#endif
+#if LK_DEFAULT_PWR_MARGIN_PCT < 100u || LK_DEFAULT_PWR_MARGIN_PCT > 400u
+#error "LK_DEFAULT_PWR_MARGIN_PCT must be 100..400"
+#endif
+#if LK_DEFAULT_PWR_QUALIFY_MS < 1u || LK_DEFAULT_PWR_QUALIFY_MS > 5000u
+#error "LK_DEFAULT_PWR_QUALIFY_MS must be 1..5000"
 #endif
 #if LK_MAX_TRAVEL_MS > 600000u
 #error "LK_MAX_TRAVEL_MS must not exceed 600000 (10 min)"

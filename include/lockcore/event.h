@@ -46,7 +46,8 @@ enum lk_source {
 };
 
 /* Why: an operation error or note (op LOCK/UNLOCK/DENIED, and STATE for
- * PORT_ERROR, RECOVERED, NOT_RECOVERED, STORE_FORMATTED, ALARM_SILENCED) or
+ * PORT_ERROR, RECOVERED, NOT_RECOVERED, STORE_FORMATTED, ALARM_SILENCED and
+ * the notes from PROGRAMMING on) or
  * an alarm (op ALARM, values from 32). */
 enum lk_reason {
     LK_REASON_NONE = 0,
@@ -68,6 +69,10 @@ enum lk_reason {
     LK_REASON_OFFLINE_CLEARED = 15, /* STATE: a clear code revoked the offline codes */
     LK_REASON_LOCKED_OUT = 16,      /* DENIED: input ignored during a lockout */
     LK_REASON_MORE_CREDENTIALS = 17,/* STATE: a dual/tri rule waits for the next one */
+    LK_REASON_WAITING_ENERGY = 18,  /* STATE: an accepted request waits for energy */
+    LK_REASON_BATTERY_LOW = 19,     /* STATE: main battery LOW (first warning) */
+    LK_REASON_BATTERY_CRITICAL = 20,/* STATE: main battery CRITICAL */
+    LK_REASON_BATTERY_TOO_LOW = 21, /* STATE: main battery cannot drive the motor */
     /* alarms */
     LK_REASON_JAMMED = 32,
     LK_REASON_FACTORY_RESET = 33,

@@ -19,6 +19,7 @@
 #include "lockcore/cred.h"
 #include "lockcore/event.h"
 #include "lockcore/port.h"
+#include "lockcore/power.h"
 
 /* Public lock state. */
 enum lk_state {
@@ -121,6 +122,8 @@ struct lk_config {
      * s (60..604800). */
     uint32_t offline_drift_s;
     uint32_t offline_otc_valid_s;
+    /* Emergency power arbitration (lockcore/power.h); zeros take defaults. */
+    struct lk_power_config power;
     /* Event sink; NULL drops events. */
     lk_event_fn on_event;
     /* Passed to on_event. */
@@ -145,11 +148,48 @@ struct lk_actuate {
     uint8_t relock_armed;
     uint8_t from_end;    /* the running stroke started at the opposite end */
     uint8_t source;      /* enum lk_source of the requested operation */
+    uint8_t waiting;     /* 1: the request waits for energy (target holds it) */
     uint16_t user;
     uint16_t cred;
     uint32_t t_phase;    /* port time the current phase started, ms */
     uint32_t t_relock;   /* port time auto-relock is due, ms */
     uint32_t t_boot;     /* port time lk_init coasted the motor, ms */
+    uint32_t t_wait;     /* port time the request began to wait for energy, ms */
+};
+
+/* Emergency power bookkeeping (private); indexed by enum lk_power_source. */
+struct lk_power {
+    uint32_t since[LK_PSRC_INPUTS];   /* reading entered the inner window, ms */
+    uint32_t mw[LK_PSRC_INPUTS];      /* last measured power, mW */
+    uint32_t pmin[LK_PSRC_INPUTS];    /* lowest power in this second, mW */
+    uint32_t pprev[LK_PSRC_INPUTS];   /* lowest power in the second before */
+    uint32_t t_bucket;                /* start of this second, ms */
+    uint32_t main_mv;                 /* main battery, mV, read with the motor off */
+    uint32_t rail_mv;                 /* reserve (or main) now, mV */
+    uint32_t reserve_uj;              /* usable reserve energy, µJ */
+    uint32_t stroke_uj;               /* stroke energy estimate, µJ */
+    uint32_t stroke_ms;               /* stroke time estimate, ms */
+    uint32_t meas_uj;                 /* energy of the running stroke so far, µJ */
+    uint32_t t_meas;                  /* last stroke sample, ms */
+    uint32_t t_stroke;                /* running stroke began, ms */
+    uint32_t t_cut;                   /* warned cut falls due, ms */
+    uint16_t low_count;               /* actuations since the LOW warning (persisted) */
+    uint8_t inside;                   /* bits: in the inner window, timing */
+    uint8_t qualified;                /* bits: qualified */
+    uint8_t full;                     /* bits: qualified for the whole second */
+    uint8_t veto;                     /* bits: vetoed by the board */
+    uint8_t selected;                 /* enum lk_power_source, RESERVE = none */
+    uint8_t tier;                     /* enum lk_power_tier */
+    uint8_t warned;                   /* worst tier already announced */
+    uint8_t shed;                     /* bits: loads switched off */
+    uint8_t shed_next;                /* bits the pending cut switches off */
+    uint8_t cut_pending;
+    uint8_t waiting;                  /* actuate holds a request for energy */
+    uint8_t measuring;                /* a stroke runs */
+    uint8_t main_drives;              /* main can finish a stroke under load */
+    uint8_t progress;                 /* percent last computed */
+    uint8_t shown;                    /* percent last indicated, 0xFF = none */
+    uint8_t sampled;                  /* at least one sample taken */
 };
 
 /* Override detection bookkeeping (private). */
@@ -236,6 +276,7 @@ struct lk_lock {
     struct lk_alarms alarms;
     struct lk_store store;
     struct lk_cred cred;
+    struct lk_power pwr;
     uint32_t wall_base_s;  /* wall clock at wall_base_ms, UNIX s */
     uint32_t wall_base_ms; /* port time wall_base_s was taken, ms */
     uint8_t wall_trusted;

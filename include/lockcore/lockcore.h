@@ -10,5 +10,6 @@
 #include "lockcore/event.h"
 #include "lockcore/lock.h"
 #include "lockcore/port.h"
+#include "lockcore/power.h"
 
 #endif /* LOCKCORE_H */

@@ -1,0 +1,196 @@
+/*
+ * power_gate: the energy side of arbitration. How much the reserve holds
+ * (fixed point, µJ), what the next stroke needs, whether it may start, and
+ * the stroke measurements that refine the estimate (docs/power.md).
+ */
+#include "lk_internal.h"
+
+uint32_t lk_muldiv(uint32_t a, uint32_t b, uint32_t c)
+{
+    /* 32 x 32 -> 64 from 16-bit halves, then restoring division: no
+     * libgcc 64-bit helpers on cores without a divider. */
+    uint32_t al = a & 0xFFFFu;
+    uint32_t ah = a >> 16;
+    uint32_t bl = b & 0xFFFFu;
+    uint32_t bh = b >> 16;
+    uint32_t ll = al * bl;
+    uint32_t lh = al * bh;
+    uint32_t hl = ah * bl;
+    uint32_t mid = (ll >> 16) + (lh & 0xFFFFu) + (hl & 0xFFFFu);
+    uint32_t lo = (ll & 0xFFFFu) | (mid << 16);
+    uint32_t hi = ah * bh + (lh >> 16) + (hl >> 16) + (mid >> 16);
+    uint32_t q = 0;
+    int i;
+
+    if (hi >= c) {
+        return LK_U32_MAX; /* the quotient needs more than 32 bits */
+    }
+    for (i = 0; i < 32; i++) {
+        uint32_t top = hi >> 31;
+
+        hi = (hi << 1) | (lo >> 31);
+        lo <<= 1;
+        q <<= 1;
+        if (top != 0u || hi >= c) {
+            hi -= c; /* wraps correctly when top is set */
+            q |= 1u;
+        }
+    }
+    return q;
+}
+
+static uint32_t sat_add(uint32_t a, uint32_t b)
+{
+    return (a > LK_U32_MAX - b) ? LK_U32_MAX : a + b;
+}
+
+void lk_pwr_energy(struct lk_lock *lk)
+{
+    struct lk_power *p = &lk->pwr;
+    const struct lk_power_config *c = &lk->cfg.power;
+    uint32_t floor_mv;
+
+    if (c->reserve_kind != LK_RESERVE_CAP) {
+        /* A battery's charge is not readable from its voltage: it either
+         * holds up under the motor or it does not. */
+        p->reserve_uj = p->main_drives ? LK_U32_MAX : 0u;
+        return;
+    }
+    /* The motor sees the cap through its ESR: E = C/2 (V^2 - Vf^2), with
+     * Vf the lowest voltage that still finishes plus the ESR drop. */
+    floor_mv = sat_add(c->motor_min_mv, lk_muldiv(c->motor_ma, c->cap_esr_mohm, 1000u));
+    if (p->rail_mv <= floor_mv) {
+        p->reserve_uj = 0;
+        return;
+    }
+    p->reserve_uj = lk_muldiv(lk_muldiv(c->cap_uf, p->rail_mv - floor_mv, 1000u),
+                              p->rail_mv + floor_mv, 2000u);
+}
+
+uint32_t lk_pwr_proven_mw(const struct lk_lock *lk)
+{
+    const struct lk_power *p = &lk->pwr;
+    uint32_t mw = 0;
+    int s;
+
+    for (s = LK_PSRC_USB; s < LK_PSRC_INPUTS; s++) {
+        if ((p->qualified & ~p->veto & (1u << s)) != 0u &&
+            lk->cfg.power.src[s].priority != LK_PRIO_NEVER) {
+            mw = sat_add(mw, p->pprev[s]);
+        }
+    }
+    return mw;
+}
+
+static uint32_t one_stroke(const struct lk_lock *lk)
+{
+    return lk_muldiv(lk->pwr.stroke_uj, lk->cfg.power.margin_pct, 100u);
+}
+
+/* A qualified input refills one stroke within recovery_ms. */
+static int backed(const struct lk_lock *lk, uint32_t need1)
+{
+    uint32_t mw = lk_muldiv(lk_pwr_proven_mw(lk), lk->cfg.power.eff_pct, 100u);
+
+    return lk_muldiv(mw, lk->cfg.power.recovery_ms, 1u) >= need1; /* mW x ms = µJ */
+}
+
+uint32_t lk_pwr_need(const struct lk_lock *lk)
+{
+    uint32_t need1;
+
+    if (lk->port->power_read == NULL || lk->pwr.main_drives) {
+        return 0;
+    }
+    need1 = one_stroke(lk);
+    return backed(lk, need1) ? need1 : sat_add(need1, need1);
+}
+
+uint8_t lk_pwr_progress(const struct lk_lock *lk)
+{
+    uint32_t target = lk_pwr_need(lk);
+
+    if (target == 0u) {
+        return 100u;
+    }
+    if (!lk->pwr.waiting) {
+        target = sat_add(target, lk->cfg.power.access_uj);
+    }
+    if (lk->pwr.reserve_uj >= target) {
+        return 100u;
+    }
+    return (uint8_t)lk_muldiv(lk->pwr.reserve_uj, 100u, target);
+}
+
+int lk_pwr_affordable(struct lk_lock *lk, uint32_t now, int recovery)
+{
+    const struct lk_power *p = &lk->pwr;
+
+    if (lk->port->power_read == NULL) {
+        return 1; /* nothing measured: the vendor's hardware decides */
+    }
+    lk_pwr_sample(lk, now);
+    if (p->main_drives) {
+        return 1;
+    }
+    /* The reserve alone must finish this stroke; the recovery stroke a
+     * jam would need must be in the reserve too, or on its way from an
+     * input that has proven it can deliver it. */
+    if (p->reserve_uj < one_stroke(lk)) {
+        return 0;
+    }
+    return recovery || p->reserve_uj >= lk_pwr_need(lk);
+}
+
+void lk_pwr_stroke_begin(struct lk_lock *lk, uint32_t now)
+{
+    struct lk_power *p = &lk->pwr;
+
+    p->measuring = 1;
+    p->meas_uj = 0;
+    p->t_meas = now;
+    p->t_stroke = now;
+}
+
+void lk_pwr_stroke_sample(struct lk_lock *lk, uint32_t now, uint32_t ma)
+{
+    struct lk_power *p = &lk->pwr;
+    uint32_t mw;
+
+    if (!p->measuring || lk->port->power_read == NULL) {
+        return;
+    }
+    mw = lk_muldiv(p->rail_mv, ma, 1000u);
+    p->meas_uj = sat_add(p->meas_uj, lk_muldiv(mw, now - p->t_meas, 1u));
+    p->t_meas = now;
+}
+
+/* Up at once, down by a quarter of the gap: one light stroke must not
+ * talk the gate into starting a heavy one; never below half the
+ * configured figure, so a failing current sensor cannot either. */
+static uint32_t refine(uint32_t est, uint32_t meas, uint32_t configured)
+{
+    if (meas >= est) {
+        return meas;
+    }
+    est -= (est - meas) / 4u;
+    return (est < configured / 2u) ? configured / 2u : est;
+}
+
+void lk_pwr_stroke_end(struct lk_lock *lk, uint32_t now, int ok)
+{
+    struct lk_power *p = &lk->pwr;
+
+    if (!p->measuring) {
+        return;
+    }
+    p->measuring = 0;
+    if (!ok) {
+        return;
+    }
+    lk_pwr_count_actuation(lk);
+    if (p->meas_uj != 0u) {
+        p->stroke_uj = refine(p->stroke_uj, p->meas_uj, lk->cfg.power.stroke_uj);
+        p->stroke_ms = refine(p->stroke_ms, now - p->t_stroke, lk->cfg.power.stroke_ms);
+    }
+}
