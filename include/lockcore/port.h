@@ -165,12 +165,17 @@ struct lk_port {
 
     /* ---- power (all optional) ---- */
 
-    /* Measure source (enum lk_power_source) now. An absent source reads
-     * mv = 0, ma = 0. May block for one ADC conversion (< 1 ms). */
+    /* Measure source (enum lk_power_source) now: its terminal voltage and
+     * the current it delivers into the lock (for LK_PSRC_RESERVE, the
+     * reserve's voltage and charge current). An absent source reads mv = 0,
+     * ma = 0; an error, mv above 60000 or ma below 0 counts as absent.
+     * May block for one ADC conversion (< 1 ms). docs/power.md. */
     int (*power_read)(void *ctx, int source, struct lk_power_sample *out);
     /* Switched-input boards: connect only source (enum lk_power_source),
-     * disconnecting the others first (break before make). NULL on diode-OR
-     * boards, which lockcore only monitors. Never blocks. */
+     * disconnecting the others first (break before make); LK_PSRC_RESERVE
+     * means connect none (run from the reserve). The main battery's own
+     * path may stay as it is. NULL on diode-OR boards, which lockcore only
+     * monitors. Never blocks. */
     int (*source_select)(void *ctx, int source);
     /* Switch a sheddable load (enum lk_load) on (on = 1) or off (0).
      * Never blocks. */
