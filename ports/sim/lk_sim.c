@@ -8,15 +8,20 @@ static struct lk_sim *sim_of(void *ctx)
 }
 
 /* xorshift32: tiny, deterministic, good enough for a simulator. */
-static uint32_t next_rand(struct lk_sim *s)
+uint32_t lk_sim_xorshift32(uint32_t *state)
 {
-    uint32_t x = s->rng;
+    uint32_t x = *state;
 
     x ^= x << 13;
     x ^= x >> 17;
     x ^= x << 5;
-    s->rng = x;
+    *state = x;
     return x;
+}
+
+static uint32_t next_rand(struct lk_sim *s)
+{
+    return lk_sim_xorshift32(&s->rng);
 }
 
 static uint32_t sim_now(void *ctx)
@@ -184,6 +189,23 @@ static uint32_t scale_by_supply(const struct lk_sim *s, uint32_t at_6v)
     return (uint32_t)(((uint64_t)at_6v * s->cfg.supply_mv) / 6000u);
 }
 
+/* Motor current now, mA. */
+static uint32_t motor_ma_now(const struct lk_sim *s)
+{
+    if (!is_drive(s->motor_cmd)) {
+        return 0;
+    }
+    if (s->motor_run_ms < s->cfg.inrush_ms) {
+        return 2u * s->cfg.run_ma;
+    }
+    if (s->stalled) {
+        /* with the power model on, ~ the node voltage under the stall load */
+        return s->pw.enabled ? lk_sim_pw_stall_ma(s, s->cfg.stall_ma)
+                             : scale_by_supply(s, s->cfg.stall_ma);
+    }
+    return s->cfg.run_ma;
+}
+
 static int sim_current(void *ctx, uint32_t *ma)
 {
     struct lk_sim *s = sim_of(ctx);
@@ -192,15 +214,7 @@ static int sim_current(void *ctx, uint32_t *ma)
         s->violations++;
         return LK_ERR_INVAL;
     }
-    if (!is_drive(s->motor_cmd)) {
-        *ma = 0;
-    } else if (s->motor_run_ms < s->cfg.inrush_ms) {
-        *ma = 2u * s->cfg.run_ma;
-    } else if (s->stalled) {
-        *ma = scale_by_supply(s, s->cfg.stall_ma);
-    } else {
-        *ma = s->cfg.run_ma;
-    }
+    *ma = motor_ma_now(s);
     return LK_OK;
 }
 
@@ -251,10 +265,26 @@ static int sim_power(void *ctx, int source, struct lk_power_sample *out)
     }
     out->mv = 0;
     out->ma = 0;
-    if (source == LK_PSRC_MAIN) {
+    if (s->pw.enabled) {
+        (void)lk_sim_pw_read(s, source, out);
+    } else if (source == LK_PSRC_MAIN) {
         (void)sim_current(ctx, &ma);
         out->mv = s->cfg.supply_mv;
         out->ma = (int32_t)ma;
+    }
+    switch (s->pw.fault[source]) {
+    case LK_SIM_PWF_MV_HIGH:
+        out->mv = 60001u;
+        break;
+    case LK_SIM_PWF_MA_NEG:
+        out->ma = -1;
+        break;
+    case LK_SIM_PWF_ERROR:
+        return LK_ERR_IO;
+    case LK_SIM_PWF_POSITIVE:
+        return 1;
+    default:
+        break;
     }
     return LK_OK;
 }
@@ -392,25 +422,35 @@ int lk_sim_init(struct lk_sim *sim, const struct lk_sim_config *cfg)
     return LK_OK;
 }
 
-/* One millisecond of bolt physics. */
+/* One millisecond of bolt physics (and of the power model, when on). */
 static void physics_1ms(struct lk_sim *s)
 {
     int32_t speed;
     int32_t pos = s->bolt_ppm;
     int32_t stop;
     int dir;
+    uint32_t mv = s->cfg.supply_mv;
+    uint32_t min_mv = 3600u;
 
     s->motor_run_ms++;
+    if (s->pw.enabled) {
+        /* the motor runs from the node: its energy leaves the node, and it
+         * sees the node voltage less the ESR drop of its running current */
+        lk_sim_pw_step(s, motor_ma_now(s));
+        mv = lk_sim_pw_motor_mv(s, (s->motor_run_ms < s->cfg.inrush_ms) ? 2u * s->cfg.run_ma
+                                                                          : s->cfg.run_ma);
+        min_mv = s->pw.cfg.motor_min_mv;
+    }
     if (!is_drive(s->motor_cmd)) {
         s->stalled = 0;
         return;
     }
-    if (s->cfg.supply_mv < 3600u) {
+    if (mv < min_mv) {
         s->stalled = 1; /* too weak to turn: draws stall current */
         return;
     }
     /* stroke time ~ 1/V, so speed ~ V */
-    speed = (int32_t)(((uint64_t)LK_SIM_TRAVEL_FULL * s->cfg.supply_mv) /
+    speed = (int32_t)(((uint64_t)LK_SIM_TRAVEL_FULL * mv) /
                       ((uint64_t)s->cfg.stroke_ms_6v * 6000u));
     dir = (s->motor_cmd == LK_MOTOR_EXTEND) ? 1 : -1;
     stop = (dir > 0) ? LK_SIM_TRAVEL_FULL : 0;
@@ -461,6 +501,10 @@ static uint32_t input_signature(const struct lk_sim *sim)
     for (s = 1; s < LK_SENSOR_COUNT_; s++) {
         sig |= (uint32_t)(sim->levels[s] & 1u) << (3 + s);
     }
+    if (sim->pw.enabled) {
+        /* a power input appearing or disappearing */
+        sig |= lk_sim_pw_presence(sim) << 16;
+    }
     return sig;
 }
 
@@ -483,9 +527,10 @@ int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms)
     for (i = 0; i < ms && rc == LK_OK; i++) {
         int level;
 
-        if (!is_drive(sim->motor_cmd)) {
+        if (!is_drive(sim->motor_cmd) && !sim->pw.enabled) {
             /* Nothing moves while the motor is off: jump to the next
-             * deadline (or the end) instead of stepping each millisecond. */
+             * deadline (or the end) instead of stepping each millisecond
+             * (the power model, when on, needs every millisecond). */
             uint32_t skip = ms - i - 1u;
 
             if (sim->have_deadline) {
@@ -534,6 +579,9 @@ int lk_sim_set_supply(struct lk_sim *sim, uint32_t mv)
         return LK_ERR_INVAL;
     }
     sim->cfg.supply_mv = mv;
+    if (sim->pw.enabled) {
+        return lk_sim_set_main(sim, mv, sim->pw.cfg.main_mohm);
+    }
     return LK_OK;
 }
 

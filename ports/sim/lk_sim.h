@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "lockcore/lockcore.h"
+#include "lk_sim_power.h"
 
 /* Largest storage region the sim can emulate, bytes. */
 #define LK_SIM_STORAGE_MAX (64u * 1024u)
@@ -87,6 +88,10 @@ struct lk_sim {
     uint32_t deadline;
     uint32_t n_polls;
     int last_inputs;     /* input signature at the last poll */
+
+    /* Optional power model (lk_sim_power.h): off (pw.enabled = 0) unless
+     * lk_sim_power_enable was called. */
+    struct lk_sim_pw pw;
 };
 
 /* Fill c with the defaults: seed 1, clock 0, 16 KiB NOR (erase 4096,
@@ -106,13 +111,17 @@ void lk_sim_config_geometry(struct lk_sim_config *c, uint32_t size, uint32_t era
  * outside 0..1e6). */
 int lk_sim_init(struct lk_sim *sim, const struct lk_sim_config *cfg);
 
-/* Advance the clock and the physics by ms milliseconds, in 1 ms steps. */
+/* Advance the clock and the physics by ms milliseconds, in 1 ms steps
+ * (with the power model on, its physics too). */
 void lk_sim_step(struct lk_sim *sim, uint32_t ms);
 
 /* Advance ms milliseconds while playing the firmware's main loop: call
  * lk_poll at the start, whenever the deadline it returned is reached, and
  * whenever an input level changes (an input interrupt). Returns LK_OK or
- * the first negative lk_poll result. */
+ * the first negative lk_poll result. While the motor is off it skips to the
+ * next deadline; with the power model on it steps every millisecond, and a
+ * power input appearing or disappearing (its power_read mV going 0 <-> not
+ * 0) is an input interrupt too. */
 int lk_sim_run(struct lk_sim *sim, struct lk_lock *lk, uint32_t ms);
 
 /* Make strokes in direction dir (LK_MOTOR_EXTEND or LK_MOTOR_RETRACT) stop
@@ -137,7 +146,9 @@ uint32_t lk_sim_writes(const struct lk_sim *sim);
 int lk_sim_set_sensor(struct lk_sim *sim, int sensor, uint8_t level);
 
 /* Set the motor supply (and main battery) voltage, mV (0..60000): stroke
- * time and stall current follow it. LK_OK or LK_ERR_INVAL. */
+ * time and stall current follow it. With the power model on the motor runs
+ * from the node instead and this sets the main battery's open-circuit
+ * voltage (as lk_sim_set_main). LK_OK or LK_ERR_INVAL. */
 int lk_sim_set_supply(struct lk_sim *sim, uint32_t mv);
 
 /* Serve key through port.device_key (a secure element's key), from the next
