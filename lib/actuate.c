@@ -462,9 +462,10 @@ void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int b
         lk_deadline_want(dl, now + lk->cfg.motion_poll_ms);
         lk_deadline_want(dl, a->t_phase + lk->cfg.travel_max_ms);
     } else if (a->phase == PH_BRAKE && !is_drive(a->motor)) {
-        lk_deadline_want(dl, a->t_phase + lk->cfg.brake_ms);
-        if (a->reverse_next) {
+        if (a->reverse_next && lk_time_reached(now, a->t_phase + lk->cfg.brake_ms)) {
             lk_deadline_want(dl, now + lk->cfg.power.poll_ms); /* recovery waits for energy */
+        } else {
+            lk_deadline_want(dl, a->t_phase + lk->cfg.brake_ms);
         }
     }
     if (a->waiting) {

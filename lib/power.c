@@ -120,8 +120,9 @@ static void save_count(struct lk_lock *lk)
     (void)lk_store_set(lk, KEY_POWER, buf, sizeof buf);
 }
 
-/* One reading; a failed, positive or out-of-range one reads as absent. */
-static void read_input(const struct lk_lock *lk, int s, uint32_t *mv, uint32_t *ma)
+/* One reading; a failed, positive or out-of-range one reads as absent.
+ * Returns the port's code. */
+static int read_input(const struct lk_lock *lk, int s, uint32_t *mv, uint32_t *ma)
 {
     struct lk_power_sample ps = { 0u, 0 };
     int rc = lk->port->power_read(lk->port->ctx, s, &ps);
@@ -132,6 +133,7 @@ static void read_input(const struct lk_lock *lk, int s, uint32_t *mv, uint32_t *
     }
     *mv = ps.mv;
     *ma = (uint32_t)ps.ma;
+    return rc;
 }
 
 static void qualify(struct lk_lock *lk, uint32_t now, int s, uint32_t mv)
@@ -200,7 +202,14 @@ void lk_pwr_sample(struct lk_lock *lk, uint32_t now)
         return;
     }
     for (s = 0; s < LK_PSRC_INPUTS; s++) {
-        read_input(lk, s, &mv[s], &ma);
+        int rc = read_input(lk, s, &mv[s], &ma);
+
+        if (s == LK_PSRC_MAIN) {
+            /* NOTSUP: the board does not measure its main battery, so its
+             * hardware decides, as without power_read. Any other failure is
+             * a battery that is not there. */
+            p->main_unsensed = (uint8_t)(rc == LK_ERR_NOTSUP);
+        }
         p->mw[s] = lk_muldiv(mv[s], ma, 1000u);
         qualify(lk, now, s, mv[s]);
     }
@@ -208,13 +217,15 @@ void lk_pwr_sample(struct lk_lock *lk, uint32_t now)
         p->main_mv = ((p->qualified & BIT(LK_PSRC_MAIN)) != 0u) ? mv[LK_PSRC_MAIN] : 0u;
     }
     if (c->reserve_kind == LK_RESERVE_CAP) {
-        read_input(lk, LK_PSRC_RESERVE, &p->rail_mv, &res_ma);
+        (void)read_input(lk, LK_PSRC_RESERVE, &p->rail_mv, &res_ma);
     } else {
         p->rail_mv = mv[LK_PSRC_MAIN];
     }
-    p->main_drives = (uint8_t)((p->qualified & ~p->veto & BIT(LK_PSRC_MAIN)) != 0u &&
-                               p->main_mv >= c->motor_min_mv +
-                                                 lk_muldiv(c->motor_ma, c->main_mohm, 1000u));
+    p->main_drives = (uint8_t)((p->veto & BIT(LK_PSRC_MAIN)) == 0u &&
+                               (p->main_unsensed ||
+                                ((p->qualified & BIT(LK_PSRC_MAIN)) != 0u &&
+                                 p->main_mv >= c->motor_min_mv + lk_muldiv(c->motor_ma,
+                                                                           c->main_mohm, 1000u))));
     track_power(p, now, c->reserve_kind != LK_RESERVE_CAP ||
                             p->rail_mv < lk_muldiv(c->cap_max_mv, 97u, 100u));
     lk_pwr_energy(lk);
@@ -279,7 +290,7 @@ static uint8_t tier_at(const struct lk_lock *lk, uint32_t mv)
     if (!p->main_drives) {
         return LK_TIER_TOO_LOW;
     }
-    if (mv >= lk->cfg.battery_ok_mv) {
+    if (mv >= lk->cfg.battery_ok_mv || p->main_unsensed) {
         return LK_TIER_OK;
     }
     if (mv < lk->cfg.power.critical_mv || p->low_count >= lk->cfg.power.warn_actuations) {

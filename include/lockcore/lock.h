@@ -187,6 +187,7 @@ struct lk_power {
     uint8_t waiting;                  /* actuate holds a request for energy */
     uint8_t measuring;                /* a stroke runs */
     uint8_t main_drives;              /* main can finish a stroke under load */
+    uint8_t main_unsensed;            /* power_read(MAIN) says LK_ERR_NOTSUP */
     uint8_t progress;                 /* percent last computed */
     uint8_t shown;                    /* percent last indicated, 0xFF = none */
     uint8_t sampled;                  /* at least one sample taken */

@@ -169,6 +169,8 @@ struct lk_port {
      * the current it delivers into the lock (for LK_PSRC_RESERVE, the
      * reserve's voltage and charge current). An absent source reads mv = 0,
      * ma = 0; an error, mv above 60000 or ma below 0 counts as absent.
+     * LK_ERR_NOTSUP for LK_PSRC_MAIN means the board does not measure its
+     * main battery: lockcore then treats it as able to drive the motor.
      * May block for one ADC conversion (< 1 ms). docs/power.md. */
     int (*power_read)(void *ctx, int source, struct lk_power_sample *out);
     /* Switched-input boards: connect only source (enum lk_power_source),

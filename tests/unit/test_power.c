@@ -779,3 +779,47 @@ Test(power, out_of_range_configuration_is_refused)
     c.battery_ok_mv = 1; /* critical_mv follows it down */
     cr_assert_eq(lk_init(&lk, &f.sim.port, &c), LK_OK);
 }
+
+Test(power, a_board_that_does_not_measure_main_lets_its_hardware_decide)
+{
+    start();
+    rd[LK_PSRC_MAIN].rc = LK_ERR_NOTSUP;
+    run(1);
+    cr_assert_eq(status().tier, LK_TIER_OK);
+    stroke(1);
+    /* any other failure is a battery that is not there */
+    rd[LK_PSRC_MAIN].rc = LK_ERR_IO;
+    poll_after(1);
+    cr_assert_eq(status().tier, LK_TIER_TOO_LOW);
+    cr_assert_eq(lk_request_lock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    cr_assert(status().waiting);
+}
+
+Test(power, a_jam_recovery_waiting_for_energy_polls_at_the_power_period)
+{
+    uint32_t polls;
+    int i;
+
+    f.cfg.power.recovery_ms = 5000;
+    start();
+    main_dead();
+    cap(4300); /* one stroke with margin, not two: the first needs a backer */
+    set(LK_PSRC_USB, 5000, 500);
+    run(3000);
+    lk_sim_jam(&f.sim, LK_MOTOR_RETRACT, 500000);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    run(300);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_UNLOCKING);
+    set(LK_PSRC_USB, 0, 0); /* the backer leaves; the jam uses up the reserve */
+    cap(3700);
+    polls = f.sim.n_polls;
+    run(4000);
+    /* stall, brake, then one poll per poll_ms while it waits: not one per ms */
+    cr_assert_lt(f.sim.n_polls - polls, 4000u / LK_DEFAULT_PWR_POLL_MS + 40u);
+    cr_assert_eq(f.sim.motor_cmd, LK_MOTOR_BRAKE, "braked, waiting to reverse");
+    run(2000);
+    i = rec_find(&f.rec, LK_OP_STATE, LK_REASON_NOT_RECOVERED);
+    cr_assert_geq(i, 0, "gave up after recovery_ms");
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_JAMMED);
+    cr_assert_eq(f.sim.motor_cmd, LK_MOTOR_COAST);
+}
