@@ -12,7 +12,7 @@
 #define SEL_UNKNOWN ((uint8_t)LK_PSRC_COUNT_)
 /* A source within this share of the best one's power is as good: stay. */
 #define STICKY_PCT 90u
-/* Proven power below this cannot keep the keypad backlight worth its cost. */
+/* Proven power below which the backlight and fingerprint module are shed. */
 #define BACKLIGHT_MIN_MW 1000u
 /* Persisted actuation count since the LOW warning (docs/storage-format.md). */
 #define KEY_POWER 0x0300u
@@ -327,9 +327,10 @@ static void grade_main(struct lk_lock *lk, uint32_t now)
     }
 }
 
-/* Loads to have off now: radio from CRITICAL; in emergency mode voice too,
- * the backlight while the inputs are weak, and the fingerprint module when
- * the reserve is all there is. */
+/* Loads to have off now, in rule-7 order: radio from CRITICAL; in
+ * emergency mode voice too, and while the inputs have proven less than
+ * BACKLIGHT_MIN_MW (a crank, a shaken handle, nothing) the backlight and
+ * the fingerprint module as well: the keypad is the way in then. */
 static uint8_t loads_to_shed(const struct lk_lock *lk)
 {
     const struct lk_power *p = &lk->pwr;
@@ -341,10 +342,7 @@ static uint8_t loads_to_shed(const struct lk_lock *lk)
     if (p->tier == LK_TIER_TOO_LOW) {
         want |= BIT(LK_LOAD_VOICE);
         if (lk_pwr_proven_mw(lk) < BACKLIGHT_MIN_MW) {
-            want |= BIT(LK_LOAD_BACKLIGHT);
-        }
-        if ((p->qualified & ~p->veto & EMERGENCY_BITS) == 0u) {
-            want |= BIT(LK_LOAD_FINGERPRINT);
+            want |= (uint8_t)(BIT(LK_LOAD_BACKLIGHT) | BIT(LK_LOAD_FINGERPRINT));
         }
     }
     return want;
