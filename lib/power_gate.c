@@ -22,6 +22,9 @@ uint32_t lk_muldiv(uint32_t a, uint32_t b, uint32_t c)
     uint32_t q = 0;
     int i;
 
+    if (hi == 0u) {
+        return lo / c; /* the common case: one 32-bit division */
+    }
     if (hi >= c) {
         return LK_U32_MAX; /* the quotient needs more than 32 bits */
     }
