@@ -6,6 +6,7 @@
  */
 #include "runner.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "names.h"
@@ -39,23 +40,38 @@ static const char *input_name(int s)
 
 void rn_watch_slots(struct runner *r)
 {
-    static const char *const load_names[LK_LOAD_COUNT_] = { "radio", "voice prompts",
-                                                            "keypad backlight",
-                                                            "fingerprint module" };
+    static const char *const load_names[LK_LOAD_COUNT_] = { "radio", "voice", "backlight",
+                                                            "fingerprint" };
     int loads = 0;
     int s;
 
     for (s = 0; s < LK_LOAD_COUNT_; s++) {
         loads |= r->sim.pw.load_on[s] ? 1 << s : 0;
     }
-    for (s = 0; s < LK_LOAD_COUNT_; s++) {
-        int bit = 1 << s;
+    if (loads != r->loads) {
+        /* one line for the loads switched off, one for those back on */
+        int on;
 
-        if ((loads & bit) != (r->loads & bit)) {
-            minor_note(r, "lockcore: %s %s", load_names[s], (loads & bit) ? "back on" : "shed");
+        for (on = 0; on <= 1; on++) {
+            char list[160] = "";
+            size_t n = 0;
+
+            for (s = 0; s < LK_LOAD_COUNT_; s++) {
+                int bit = 1 << s;
+
+                if ((loads & bit) != (r->loads & bit) && ((loads & bit) != 0) == on) {
+                    int w = snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "",
+                                     load_names[s]);
+
+                    n = (w > 0 && (size_t)w < sizeof list - n) ? n + (size_t)w : n;
+                }
+            }
+            if (n > 0u) {
+                minor_note(r, "lockcore: %s %s", on ? "back on:" : "sheds", list);
+            }
         }
+        r->loads = loads;
     }
-    r->loads = loads;
 
     for (s = LK_PSRC_USB; s <= LK_PSRC_WIRELESS; s++) {
         const struct lk_sim_pw_slot *sl = &r->sim.pw.src[s];

@@ -42,7 +42,7 @@ static void header(FILE *out, const struct scenario *sc)
     } else {
         fprintf(out, "board: no power model (a healthy 6 V supply)\n");
     }
-    fprintf(out, "%9s  %-58s %8s %8s  %-6s %4s\n", "time", "what", "reserve", "stroke",
+    fprintf(out, "%9s  %-58s %8s %8s  %-6s %4s\n", "time", "what", "reserve", "needs",
             "input", "bolt");
 }
 
