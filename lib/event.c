@@ -201,7 +201,7 @@ static int is_alarm_reason(uint8_t r)
 
 static int is_note_reason(uint8_t r)
 {
-    return r <= LK_REASON_BATTERY_TOO_LOW;
+    return r <= LK_REASON_BATTERY_OK;
 }
 
 int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out)

@@ -140,6 +140,8 @@ uint32_t lk_pwr_need(const struct lk_lock *lk);
 uint8_t lk_pwr_progress(const struct lk_lock *lk);
 uint32_t lk_pwr_proven_mw(const struct lk_lock *lk);
 void lk_pwr_count_actuation(struct lk_lock *lk);
+/* Persist the actuation count and the learnt stroke estimate (key 0x0300). */
+void lk_pwr_save(struct lk_lock *lk);
 /* floor(a * b / c) without a 64-bit division, saturating at UINT32_MAX;
  * c > 0. */
 uint32_t lk_muldiv(uint32_t a, uint32_t b, uint32_t c);

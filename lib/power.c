@@ -18,7 +18,9 @@
 #define KEY_POWER 0x0300u
 
 /* Per input: window, priority (MAIN..WIRELESS). */
-static const uint16_t def_min_mv[LK_PSRC_INPUTS] = { 2000u, 4300u, 5000u, 3000u, 4000u };
+/* BAT9V from 4 V: a converter holds an old (20 ohm) cell at its
+ * max-power point, Voc / 2. */
+static const uint16_t def_min_mv[LK_PSRC_INPUTS] = { 2000u, 4300u, 4000u, 3000u, 4000u };
 static const uint16_t def_max_mv[LK_PSRC_INPUTS] = { 15000u, 5600u, 10000u, 15000u, 6000u };
 static const uint8_t def_prio[LK_PSRC_INPUTS] = { 5u, 1u, 2u, 4u, 3u };
 
@@ -71,6 +73,7 @@ int lk_pwr_resolve(struct lk_power_config *out, const struct lk_power_config *in
     out->stroke_ms = dflt(in->stroke_ms, LK_DEFAULT_PWR_STROKE_MS);
     out->access_uj = dflt(in->access_uj, LK_DEFAULT_PWR_ACCESS_UJ);
     out->margin_pct = (uint16_t)dflt(in->margin_pct, LK_DEFAULT_PWR_MARGIN_PCT);
+    out->guess_margin_pct = (uint16_t)dflt(in->guess_margin_pct, LK_DEFAULT_PWR_GUESS_MARGIN_PCT);
     out->eff_pct = (uint16_t)dflt(in->eff_pct, LK_DEFAULT_PWR_EFF_PCT);
     out->hold_ms = dflt(in->hold_ms, LK_DEFAULT_PWR_HOLD_MS);
     out->recovery_ms = dflt(in->recovery_ms, LK_DEFAULT_PWR_RECOVERY_MS);
@@ -86,7 +89,8 @@ int lk_pwr_resolve(struct lk_power_config *out, const struct lk_power_config *in
         !within(out->main_mohm, 1u, 100000u) || !within(out->motor_min_mv, 1000u, 20000u) ||
         !within(out->motor_ma, 10u, 20000u) || !within(out->stroke_uj, 1000u, 100000000u) ||
         !within(out->stroke_ms, 1u, LK_MAX_TRAVEL_MS) || out->access_uj > 100000000u ||
-        !within(out->margin_pct, 100u, 400u) || !within(out->eff_pct, 1u, 100u) ||
+        !within(out->margin_pct, 100u, 400u) || !within(out->guess_margin_pct, 100u, 400u) ||
+        !within(out->eff_pct, 1u, 100u) ||
         !within(out->hold_ms, 1000u, 3600000u) || !within(out->recovery_ms, 1000u, 600000u) ||
         !within(out->critical_mv, 1u, battery_ok_mv) || !within(out->warn_ms, 1u, 10000u)) {
         return LK_ERR_CONFIG;
@@ -94,10 +98,15 @@ int lk_pwr_resolve(struct lk_power_config *out, const struct lk_power_config *in
     return resolve_sources(out);
 }
 
+/* The persisted record: actuations since the LOW warning (u16), flags
+ * (bit 0: the stroke estimate was measured), the estimate (u32 µJ, u32 ms);
+ * little-endian. */
+#define REC_BYTES 11u
+
 void lk_pwr_init(struct lk_lock *lk)
 {
     struct lk_power *p = &lk->pwr;
-    uint8_t buf[2];
+    uint8_t buf[REC_BYTES];
     uint8_t len = 0;
 
     lk_fill((uint8_t *)p, 0, sizeof *p);
@@ -105,19 +114,39 @@ void lk_pwr_init(struct lk_lock *lk)
     p->shown = 0xFFu;
     p->stroke_uj = lk->cfg.power.stroke_uj;
     p->stroke_ms = lk->cfg.power.stroke_ms;
-    if (lk_store_get(lk, KEY_POWER, buf, sizeof buf, &len) == LK_OK && len == 2u) {
-        p->low_count = (uint16_t)(buf[0] | (buf[1] << 8));
+    if (lk_store_get(lk, KEY_POWER, buf, sizeof buf, &len) != LK_OK || len != REC_BYTES) {
+        return;
+    }
+    p->low_count = lk_get16(buf);
+    if ((buf[2] & 1u) != 0u) {
+        uint32_t uj = lk_get32(buf + 3);
+        uint32_t ms = lk_get32(buf + 7);
+
+        /* A learnt figure is trusted only within what the configuration
+         * allows (the same floor refine() keeps). */
+        if (uj >= lk->cfg.power.stroke_uj / 2u && uj <= 100000000u && ms >= 1u &&
+            ms <= LK_MAX_TRAVEL_MS) {
+            p->measured = 1;
+            p->stroke_uj = uj;
+            p->stroke_ms = ms;
+            p->saved_uj = uj;
+        }
     }
 }
 
-static void save_count(struct lk_lock *lk)
+void lk_pwr_save(struct lk_lock *lk)
 {
-    uint8_t buf[2];
+    const struct lk_power *p = &lk->pwr;
+    uint8_t buf[REC_BYTES];
 
-    buf[0] = (uint8_t)lk->pwr.low_count;
-    buf[1] = (uint8_t)(lk->pwr.low_count >> 8);
-    /* Best effort: a lost count only delays CRITICAL by a few strokes. */
+    lk_put16(buf, p->low_count);
+    buf[2] = p->measured;
+    lk_put32(buf + 3, p->stroke_uj);
+    lk_put32(buf + 7, p->stroke_ms);
+    /* Best effort: a lost record only delays CRITICAL by a few strokes or
+     * costs the next stroke its learnt estimate. */
     (void)lk_store_set(lk, KEY_POWER, buf, sizeof buf);
+    lk->pwr.saved_uj = p->stroke_uj;
 }
 
 /* One reading; a failed, positive or out-of-range one reads as absent.
@@ -314,10 +343,15 @@ static void grade_main(struct lk_lock *lk, uint32_t now)
         p->tier = better;
     }
     if (p->tier == LK_TIER_OK) {
+        if (p->warned != LK_TIER_OK) {
+            /* the app heard a warning: tell it the battery is good again */
+            lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_BATTERY_OK,
+                    LK_INDEX_NONE, (uint16_t)p->selected);
+        }
         p->warned = LK_TIER_OK;
         if (p->low_count != 0u) {
             p->low_count = 0; /* a new battery */
-            save_count(lk);
+            lk_pwr_save(lk);
         }
     } else if (p->tier > p->warned) {
         p->warned = p->tier;
@@ -341,7 +375,10 @@ static uint8_t loads_to_shed(const struct lk_lock *lk)
     }
     if (p->tier == LK_TIER_TOO_LOW) {
         want |= BIT(LK_LOAD_VOICE);
-        if (lk_pwr_proven_mw(lk) < BACKLIGHT_MIN_MW) {
+        /* A request waiting for energy (its credential already accepted)
+         * or a stroke needs none of them: every milliwatt goes to the
+         * reserve. */
+        if (p->waiting || p->measuring || lk_pwr_proven_mw(lk) < BACKLIGHT_MIN_MW) {
             want |= (uint8_t)(BIT(LK_LOAD_BACKLIGHT) | BIT(LK_LOAD_FINGERPRINT));
         }
     }
@@ -400,10 +437,15 @@ static void show_progress(struct lk_lock *lk)
         p->shown = 0xFFu;
         return;
     }
+    if (p->measuring) {
+        return; /* the stroke is the news now */
+    }
     pct = lk_pwr_progress(lk);
     p->progress = pct;
-    /* 5 % steps: enough for a gauge, few port calls */
-    if (p->shown == 0xFFu || pct / 5u != p->shown / 5u) {
+    /* 5 % steps up, 10 % down: a gauge that moves, not one that flickers
+     * with every crank impulse */
+    if (p->shown == 0xFFu || (pct > p->shown && pct / 5u != p->shown / 5u) ||
+        pct + 10u <= p->shown) {
         p->shown = pct;
         lk_indicate_pct(lk, LK_IND_PROGRESS, pct);
     }
@@ -451,7 +493,7 @@ void lk_pwr_count_actuation(struct lk_lock *lk)
         return;
     }
     p->low_count++;
-    save_count(lk);
+    lk_pwr_save(lk);
 }
 
 int lk_power_status(const struct lk_lock *lk, struct lk_power_status *out)

@@ -85,28 +85,48 @@ uint32_t lk_pwr_proven_mw(const struct lk_lock *lk)
     return mw;
 }
 
-static uint32_t one_stroke(const struct lk_lock *lk)
+/* The stroke estimate with its margin: a measured one's, or a guess's. */
+static uint32_t with_margin(const struct lk_lock *lk)
 {
-    return lk_muldiv(lk->pwr.stroke_uj, lk->cfg.power.margin_pct, 100u);
+    return lk_muldiv(lk->pwr.stroke_uj,
+                     lk->pwr.measured ? lk->cfg.power.margin_pct : lk->cfg.power.guess_margin_pct,
+                     100u);
 }
 
-/* A qualified input refills one stroke within recovery_ms. */
-static int backed(const struct lk_lock *lk, uint32_t need1)
+/* Energy the qualified inputs' proven power adds into the reserve: over
+ * ms milliseconds (mW x ms = µJ). */
+static uint32_t input_uj(const struct lk_lock *lk, uint32_t ms)
 {
-    uint32_t mw = lk_muldiv(lk_pwr_proven_mw(lk), lk->cfg.power.eff_pct, 100u);
+    return lk_muldiv(lk_muldiv(lk_pwr_proven_mw(lk), lk->cfg.power.eff_pct, 100u), ms, 1u);
+}
 
-    return lk_muldiv(mw, lk->cfg.power.recovery_ms, 1u) >= need1; /* mW x ms = µJ */
+/* What the reserve must hold to start one stroke. By itself (a dropout
+ * mid-stroke must not strand the bolt) the whole stroke: the configured
+ * guess with its margin, or, once strokes have been measured, the measured
+ * estimate plus 1/16 (the MCU's own draw, measurement noise); the rest of
+ * the margin on a measured estimate may come from what a proven input adds
+ * during the stroke. */
+static uint32_t one_stroke(const struct lk_lock *lk)
+{
+    uint32_t need = with_margin(lk);
+    uint32_t help = input_uj(lk, lk->pwr.stroke_ms);
+    uint32_t alone = lk->pwr.measured ? lk->pwr.stroke_uj + lk->pwr.stroke_uj / 16u : need;
+
+    need = (need > help) ? need - help : 0u;
+    return (need > alone) ? need : alone;
 }
 
 uint32_t lk_pwr_need(const struct lk_lock *lk)
 {
-    uint32_t need1;
-
     if (lk->port->power_read == NULL || lk->pwr.main_drives) {
         return 0;
     }
-    need1 = one_stroke(lk);
-    return backed(lk, need1) ? need1 : sat_add(need1, need1);
+    /* A jam needs a reverse stroke: an input that refills one within
+     * recovery_ms covers it; otherwise it must be in the reserve too. */
+    if (input_uj(lk, lk->cfg.power.recovery_ms) >= with_margin(lk)) {
+        return one_stroke(lk);
+    }
+    return sat_add(with_margin(lk), lk->pwr.stroke_uj);
 }
 
 uint8_t lk_pwr_progress(const struct lk_lock *lk)
@@ -136,13 +156,7 @@ int lk_pwr_affordable(struct lk_lock *lk, uint32_t now, int recovery)
     if (p->main_drives) {
         return 1;
     }
-    /* The reserve alone must finish this stroke; the recovery stroke a
-     * jam would need must be in the reserve too, or on its way from an
-     * input that has proven it can deliver it. */
-    if (p->reserve_uj < one_stroke(lk)) {
-        return 0;
-    }
-    return recovery || p->reserve_uj >= lk_pwr_need(lk);
+    return p->reserve_uj >= (recovery ? one_stroke(lk) : lk_pwr_need(lk));
 }
 
 void lk_pwr_stroke_begin(struct lk_lock *lk, uint32_t now)
@@ -193,7 +207,17 @@ void lk_pwr_stroke_end(struct lk_lock *lk, uint32_t now, int ok)
     }
     lk_pwr_count_actuation(lk);
     if (p->meas_uj != 0u) {
+        uint32_t drift;
+
         p->stroke_uj = refine(p->stroke_uj, p->meas_uj, lk->cfg.power.stroke_uj);
         p->stroke_ms = refine(p->stroke_ms, now - p->t_stroke, lk->cfg.power.stroke_ms);
+        drift = (p->stroke_uj > p->saved_uj) ? p->stroke_uj - p->saved_uj
+                                             : p->saved_uj - p->stroke_uj;
+        /* Persisted when first learnt and when it moves by 1/16: a few
+         * writes over the lock's life, not one per stroke. */
+        if (!p->measured || drift > p->saved_uj / 16u) {
+            p->measured = 1;
+            lk_pwr_save(lk);
+        }
     }
 }

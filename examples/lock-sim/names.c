@@ -55,6 +55,7 @@ const struct nm nm_reasons[] = {
     { LK_REASON_BATTERY_LOW, "battery-low" },
     { LK_REASON_BATTERY_CRITICAL, "battery-critical" },
     { LK_REASON_BATTERY_TOO_LOW, "battery-too-low" },
+    { LK_REASON_BATTERY_OK, "battery-ok" },
     { LK_REASON_JAMMED, "jammed" },
     { LK_REASON_FACTORY_RESET, "factory-reset" },
     { LK_REASON_RADIO_POWER_CYCLED, "radio-power-cycled" },

@@ -233,9 +233,13 @@
 #ifndef LK_DEFAULT_PWR_ACCESS_UJ
 #define LK_DEFAULT_PWR_ACCESS_UJ 650000u
 #endif
-/* Safety factor on the stroke estimate, percent. */
+/* Safety factor on a measured stroke estimate, and on the configured
+ * guess before any stroke was measured, percent. */
 #ifndef LK_DEFAULT_PWR_MARGIN_PCT
-#define LK_DEFAULT_PWR_MARGIN_PCT 125u
+#define LK_DEFAULT_PWR_MARGIN_PCT 110u
+#endif
+#ifndef LK_DEFAULT_PWR_GUESS_MARGIN_PCT
+#define LK_DEFAULT_PWR_GUESS_MARGIN_PCT 125u
 #endif
 /* Source-to-reserve efficiency, percent. */
 #ifndef LK_DEFAULT_PWR_EFF_PCT
@@ -248,7 +252,7 @@
 #endif
 /* A source backs the recovery stroke if it refills one within this, ms. */
 #ifndef LK_DEFAULT_PWR_RECOVERY_MS
-#define LK_DEFAULT_PWR_RECOVERY_MS 30000u
+#define LK_DEFAULT_PWR_RECOVERY_MS 60000u
 #endif
 /* Main battery CRITICAL below this, mV (4 x AA at 1.05 V). */
 #ifndef LK_DEFAULT_PWR_CRITICAL_MV
@@ -343,8 +347,9 @@
 #if LK_DEFAULT_PWR_CRITICAL_MV > LK_DEFAULT_BATTERY_OK_MV
 #error "LK_DEFAULT_PWR_CRITICAL_MV must not exceed LK_DEFAULT_BATTERY_OK_MV"
 #endif
-#if LK_DEFAULT_PWR_MARGIN_PCT < 100u || LK_DEFAULT_PWR_MARGIN_PCT > 400u
-#error "LK_DEFAULT_PWR_MARGIN_PCT must be 100..400"
+#if LK_DEFAULT_PWR_MARGIN_PCT < 100u || LK_DEFAULT_PWR_MARGIN_PCT > 400u || \
+    LK_DEFAULT_PWR_GUESS_MARGIN_PCT < 100u || LK_DEFAULT_PWR_GUESS_MARGIN_PCT > 400u
+#error "LK_DEFAULT_PWR_MARGIN_PCT and LK_DEFAULT_PWR_GUESS_MARGIN_PCT must be 100..400"
 #endif
 #if LK_DEFAULT_PWR_QUALIFY_MS < 1u || LK_DEFAULT_PWR_QUALIFY_MS > 5000u
 #error "LK_DEFAULT_PWR_QUALIFY_MS must be 1..5000"

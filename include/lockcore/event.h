@@ -73,6 +73,7 @@ enum lk_reason {
     LK_REASON_BATTERY_LOW = 19,     /* STATE: main battery LOW (first warning) */
     LK_REASON_BATTERY_CRITICAL = 20,/* STATE: main battery CRITICAL */
     LK_REASON_BATTERY_TOO_LOW = 21, /* STATE: main battery cannot drive the motor */
+    LK_REASON_BATTERY_OK = 22,      /* STATE: main battery good again after a warning */
     /* alarms */
     LK_REASON_JAMMED = 32,
     LK_REASON_FACTORY_RESET = 33,

@@ -169,6 +169,7 @@ struct lk_power {
     uint32_t reserve_uj;              /* usable reserve energy, µJ */
     uint32_t stroke_uj;               /* stroke energy estimate, µJ */
     uint32_t stroke_ms;               /* stroke time estimate, ms */
+    uint32_t saved_uj;                /* stroke estimate last persisted, µJ */
     uint32_t meas_uj;                 /* energy of the running stroke so far, µJ */
     uint32_t t_meas;                  /* last stroke sample, ms */
     uint32_t t_stroke;                /* running stroke began, ms */
@@ -191,6 +192,7 @@ struct lk_power {
     uint8_t progress;                 /* percent last computed */
     uint8_t shown;                    /* percent last indicated, 0xFF = none */
     uint8_t sampled;                  /* at least one sample taken */
+    uint8_t measured;                 /* the stroke estimate comes from strokes */
 };
 
 /* Override detection bookkeeping (private). */

@@ -86,8 +86,11 @@ struct lk_power_config {
     /* Energy of waking and taking a credential, µJ (0..100000000); part of
      * the progress target before a credential is accepted. */
     uint32_t access_uj;
-    /* Safety factor on the stroke estimate, percent (100..400). */
+    /* Safety factor on a stroke estimate learnt from measured strokes,
+     * percent (100..400), and on the configured stroke_uj before any
+     * stroke was measured (100..400): a guess needs more. */
     uint16_t margin_pct;
+    uint16_t guess_margin_pct;
     /* Source-to-reserve conversion efficiency, percent (1..100). */
     uint16_t eff_pct;
     /* An accepted request waits this long for energy, ms (1000..3600000). */

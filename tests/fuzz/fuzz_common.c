@@ -203,7 +203,7 @@ static int source_ok(unsigned s)
 
 static int reason_ok(unsigned r)
 {
-    return r <= LK_REASON_BATTERY_TOO_LOW || (r >= LK_REASON_JAMMED && r < LK_REASON_COUNT_);
+    return r <= LK_REASON_BATTERY_OK || (r >= LK_REASON_JAMMED && r < LK_REASON_COUNT_);
 }
 
 void fz_event(void *ctx, const struct lk_event *ev)

@@ -130,7 +130,7 @@ Test(event, malformed_events_refused)
     cr_assert_eq(lk_event_to_matter(&e, &m), LK_ERR_RANGE);
     e = ev(LK_OP_LOCK, LK_SRC_KEYPAD, LK_REASON_JAMMED); /* alarm as an op error */
     cr_assert_eq(lk_event_to_matter(&e, &m), LK_ERR_RANGE);
-    e = ev(LK_OP_LOCK, LK_SRC_KEYPAD, LK_REASON_BATTERY_TOO_LOW + 1); /* a gap in enum lk_reason */
+    e = ev(LK_OP_LOCK, LK_SRC_KEYPAD, LK_REASON_BATTERY_OK + 1); /* a gap in enum lk_reason */
     cr_assert_eq(lk_event_to_matter(&e, &m), LK_ERR_RANGE);
     e = ev(LK_OP_LOCK, LK_SRC_KEYPAD, 31);
     cr_assert_eq(lk_event_to_matter(&e, &m), LK_ERR_RANGE);
