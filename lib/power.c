@@ -376,9 +376,8 @@ static uint8_t loads_to_shed(const struct lk_lock *lk)
     if (p->tier == LK_TIER_TOO_LOW) {
         want |= BIT(LK_LOAD_VOICE);
         /* A request waiting for energy (its credential already accepted)
-         * or a stroke needs none of them: every milliwatt goes to the
-         * reserve. */
-        if (p->waiting || p->measuring || lk_pwr_proven_mw(lk) < BACKLIGHT_MIN_MW) {
+         * needs none of them: every milliwatt goes to the reserve. */
+        if (p->waiting || lk_pwr_proven_mw(lk) < BACKLIGHT_MIN_MW) {
             want |= (uint8_t)(BIT(LK_LOAD_BACKLIGHT) | BIT(LK_LOAD_FINGERPRINT));
         }
     }
