@@ -261,7 +261,10 @@ static void poll_drive(struct lk_lock *lk, uint32_t now)
         return;
     }
     if (bolt == a->target) {
-        lk_pwr_stroke_end(lk, now, !a->from_end || elapsed >= lk->cfg.travel_min_ms);
+        /* Only a whole stroke, end to end, teaches power what one costs: a
+         * reverse stroke after a jam or one from mid-travel is shorter. */
+        lk_pwr_stroke_end(lk, now, a->from_end && !a->recovering &&
+                                       elapsed >= lk->cfg.travel_min_ms);
         motor_stop(lk, now);
         if (a->from_end && elapsed < lk->cfg.travel_min_ms) {
             /* Faster than the mechanism can move: the end switch lies. */

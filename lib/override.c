@@ -239,7 +239,8 @@ static int battery_healthy(const struct lk_lock *lk)
         lk->port->power_read(lk->port->ctx, LK_PSRC_MAIN, &ps) != LK_OK) {
         return 0; /* unknown is not healthy: no alarm on a guess */
     }
-    return ps.mv >= lk->cfg.battery_ok_mv && ps.mv <= 60000u;
+    /* a negative current is a bad reading (port.h): not a battery */
+    return ps.mv >= lk->cfg.battery_ok_mv && ps.mv <= 60000u && ps.ma >= 0;
 }
 
 static void manual_movement(struct lk_lock *lk, uint32_t now, const struct lk_moved *mv)

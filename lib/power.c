@@ -255,8 +255,9 @@ void lk_pwr_sample(struct lk_lock *lk, uint32_t now)
                                 ((p->qualified & BIT(LK_PSRC_MAIN)) != 0u &&
                                  p->main_mv >= c->motor_min_mv + lk_muldiv(c->motor_ma,
                                                                            c->main_mohm, 1000u))));
-    track_power(p, now, c->reserve_kind != LK_RESERVE_CAP ||
-                            p->rail_mv < lk_muldiv(c->cap_max_mv, 97u, 100u));
+    p->reserve_full = (uint8_t)(c->reserve_kind == LK_RESERVE_CAP &&
+                                p->rail_mv >= lk_muldiv(c->cap_max_mv, 97u, 100u));
+    track_power(p, now, !p->reserve_full);
     lk_pwr_energy(lk);
     p->sampled = 1;
 }

@@ -116,14 +116,34 @@ static uint32_t one_stroke(const struct lk_lock *lk)
     return (need > alone) ? need : alone;
 }
 
+static int full_and_fed(const struct lk_lock *lk)
+{
+    const struct lk_power *p = &lk->pwr;
+    int s;
+
+    if (!p->reserve_full) {
+        return 0;
+    }
+    for (s = LK_PSRC_USB; s < LK_PSRC_INPUTS; s++) {
+        if ((p->full & p->qualified & ~p->veto & (1u << s)) != 0u &&
+            lk->cfg.power.src[s].priority != LK_PRIO_NEVER) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 uint32_t lk_pwr_need(const struct lk_lock *lk)
 {
     if (lk->port->power_read == NULL || lk->pwr.main_drives) {
         return 0;
     }
     /* A jam needs a reverse stroke: an input that refills one within
-     * recovery_ms covers it; otherwise it must be in the reserve too. */
-    if (input_uj(lk, lk->cfg.power.recovery_ms) >= with_margin(lk)) {
+     * recovery_ms covers it; otherwise it must be in the reserve too. An
+     * input that has kept a full reserve full for a whole second cannot
+     * show more (the charger holds its draw down): it counts as covering
+     * it, and is measured as soon as the stroke draws the reserve down. */
+    if (input_uj(lk, lk->cfg.power.recovery_ms) >= with_margin(lk) || full_and_fed(lk)) {
         return one_stroke(lk);
     }
     return sat_add(with_margin(lk), lk->pwr.stroke_uj);

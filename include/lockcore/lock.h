@@ -193,6 +193,7 @@ struct lk_power {
     uint8_t shown;                    /* percent last indicated, 0xFF = none */
     uint8_t sampled;                  /* at least one sample taken */
     uint8_t measured;                 /* the stroke estimate comes from strokes */
+    uint8_t reserve_full;             /* the supercap is at its charger's limit */
 };
 
 /* Override detection bookkeeping (private). */

@@ -798,8 +798,14 @@ int lk_sim_set_main(struct lk_sim *sim, uint32_t voc_mv, uint32_t mohm)
     }
     sim->pw.cfg.main_mv = voc_mv;
     sim->pw.cfg.main_mohm = mohm;
-    if (sim->pw.main_ma == 0u) {
-        sim->pw.main_mv = voc_mv; /* open circuit: reads its Voc at once */
+    /* Read as the diode has it from this moment: a pack above the node
+     * conducts at once and reads the node's voltage; below it, its Voc. */
+    if (voc_mv > sim->pw.node_mv) {
+        sim->pw.main_mv = sim->pw.node_mv;
+        sim->pw.main_ma = (uint32_t)(((uint64_t)(voc_mv - sim->pw.node_mv) * 1000u) / mohm);
+    } else {
+        sim->pw.main_mv = voc_mv;
+        sim->pw.main_ma = 0;
     }
     return LK_OK;
 }

@@ -58,15 +58,6 @@
 #include "fuzz_common.h"
 #include "lk_internal.h"
 
-/* A known lockcore bug, tolerated so that the smoke run stays green until
- * it is fixed: lib/override.c raises KEY_WHILE_HEALTHY on a MAIN reading
- * with mA < 0, which port.h says is an absent battery (reproducer:
- * corpus/power/regress-key-alarm-on-negative-ma). Set it to 0 once that is
- * fixed, so the check in power_event holds lockcore to it. */
-#ifndef FZ_TOLERATE_KEY_ALARM_ON_NEGATIVE_MA
-#define FZ_TOLERATE_KEY_ALARM_ON_NEGATIVE_MA 1
-#endif
-
 static const uint32_t advance_ms[16] = {
     1, 10, 31, 100, 250, 600, 1000, 2000, 2100, 3000, 5000, 10000, 30000, 61000, 300000,
     3600000,
@@ -164,13 +155,11 @@ static void power_event(void *ctx, const struct lk_event *ev)
             fz_fail(__FILE__, __LINE__, "KEY_WHILE_HEALTHY only for a healthy battery",
                     (long)last_main.ps.mv, (long)last_main.rc);
         }
-#if !FZ_TOLERATE_KEY_ALARM_ON_NEGATIVE_MA
         if (last_main.ps.ma < 0) {
             fz_fail(__FILE__, __LINE__,
                     "KEY_WHILE_HEALTHY not on a reading with mA < 0 (absent, port.h)",
                     (long)last_main.ps.mv, (long)last_main.ps.ma);
         }
-#endif
     }
 }
 

@@ -316,8 +316,10 @@ def main():
     for harness, seeds in corpora.items():
         out = os.path.join(HERE, 'corpus', harness)
         os.makedirs(out, exist_ok=True)
+        # Seeds written by hand (pm-*, regress-*: tests/fuzz/README.md) stay.
         for old in os.listdir(out):
-            os.remove(os.path.join(out, old))
+            if not old.startswith(('pm-', 'regress-')):
+                os.remove(os.path.join(out, old))
         for name, data in seeds.items():
             with open(os.path.join(out, name), 'wb') as f:
                 f.write(data)

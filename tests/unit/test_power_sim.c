@@ -8,8 +8,7 @@
  * the motor starts is followed to its end through a motor_drive wrapper, and
  * a stroke that stops short of its end position fails the test.
  *
- * The last three tests are lockcore bugs found here, disabled so that the
- * unit suite stays green: enable each once its fix lands. */
+ * The last three tests are regression tests of lockcore bugs found here. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -874,8 +873,7 @@ Test(power_sim, naive_hazard_every_stroke_started_is_finished_over_200_seeds)
 }
 
 
-/* ---- known lockcore bugs: failing tests, disabled so the suite stays
- * green; enable each once its fix lands ---- */
+/* ---- regression tests of bugs this file found ---- */
 
 /* A stroke that did not run end to end (the reverse stroke after a jam, from
  * just off the start) is measured and lowers the stroke estimate like a
@@ -884,8 +882,7 @@ Test(power_sim, naive_hazard_every_stroke_started_is_finished_over_200_seeds)
  * the configured figure). Two short recoveries take 2 J to 1.23 J, so one
  * stroke with margin is 1.53 J; the sim's full stroke takes ~2.3 J. A
  * stroke then started on the reserve stops between the ends. */
-Test(power_sim, short_recovery_strokes_do_not_talk_the_estimate_below_a_full_stroke,
-     .disabled = true)
+Test(power_sim, short_recovery_strokes_do_not_talk_the_estimate_below_a_full_stroke)
 {
     struct lk_sim_power_config pc;
     struct lk_sim_source crank = source(LK_SIM_SRC_CRANK);
@@ -918,14 +915,13 @@ Test(power_sim, short_recovery_strokes_do_not_talk_the_estimate_below_a_full_str
     cr_assert_eq(lk_sim_bolt_level(&f.sim), LK_BOLT_RETRACTED);
 }
 
-/* An input that qualifies while the reserve is full is never proven: power
- * is only taken while the reserve charges (lib/power.c track_power), and a
- * crank keeps a full cap full. When two strokes with margin exceed the full
- * cap (a 2.9 J door: 5.8 J and more against 5.8 J), the recovery stroke can only be
- * backed by an input, so the request waits with a full reserve and a
- * turning crank until it expires. docs/power.md: "A fresh input therefore
- * backs the recovery stroke after 1-2 s". */
-Test(power_sim, an_input_that_qualifies_on_a_full_reserve_is_proven_too, .disabled = true)
+/* An input that qualifies while the reserve is full cannot prove its power
+ * (the charger holds its draw down, and a crank keeps a full cap full).
+ * When two strokes with margin exceed the full cap (a 2.9 J door), the
+ * recovery stroke can only be backed by an input: one that has kept the
+ * full reserve full for a whole second backs it (it was once a request
+ * waiting with a full reserve and a turning crank until it expired). */
+Test(power_sim, an_input_that_qualifies_on_a_full_reserve_is_proven_too)
 {
     struct lk_sim_source crank = source(LK_SIM_SRC_CRANK);
 
@@ -940,7 +936,8 @@ Test(power_sim, an_input_that_qualifies_on_a_full_reserve_is_proven_too, .disabl
     unlock_request(0, 0);
     run(10000);
     cr_assert(qualified(LK_PSRC_CRANK));
-    cr_assert_gt(status().proven_mw, 0u, "cranking 10 s on a full reserve proves nothing");
+    cr_assert_leq(status().need_uj, status().reserve_uj,
+                  "cranking on a full reserve backs the reverse stroke");
     run_until_state(LK_STATE_UNLOCKED, 10000);
     assert_unlocked_cleanly("a full reserve and a crank");
 }
@@ -949,8 +946,7 @@ Test(power_sim, an_input_that_qualifies_on_a_full_reserve_is_proven_too, .disabl
  * not mA < 0, which port.h and lib/power.c count as an absent battery: a
  * key turned with a healthy pack whose reading says -1 mA raises
  * KEY_WHILE_HEALTHY (fuzz_power tolerates it by name until fixed). */
-Test(power_sim, a_negative_current_main_reading_raises_no_key_while_healthy_alarm,
-     .disabled = true)
+Test(power_sim, a_negative_current_main_reading_raises_no_key_while_healthy_alarm)
 {
     cr_assert(!key_alarm_with_main_fault(LK_SIM_PWF_MA_NEG));
 }
