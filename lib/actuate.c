@@ -48,16 +48,23 @@ static int motor(struct lk_lock *lk, uint8_t cmd)
     return (rc > 0) ? LK_ERR_RANGE : rc;
 }
 
-/* Brake; if the driver refuses, at least stop driving. */
-static void motor_stop(struct lk_lock *lk, uint32_t now)
+/* Brake; if the driver refuses, at least stop driving. Then tell power the
+ * stroke is over (whole = it ran end to end): after the motor stops, as
+ * that may write to flash. */
+static void motor_stop_stroke(struct lk_lock *lk, uint32_t now, int whole)
 {
-    lk_pwr_stroke_end(lk, now, 0); /* a no-op after a stroke that finished */
     if (motor(lk, LK_MOTOR_BRAKE) != LK_OK) {
         (void)motor(lk, LK_MOTOR_COAST);
     }
     lk->act.phase = PH_BRAKE;
     lk->act.t_phase = now;
     lk->act.reverse_next = 0;
+    lk_pwr_stroke_end(lk, now, whole);
+}
+
+static void motor_stop(struct lk_lock *lk, uint32_t now)
+{
+    motor_stop_stroke(lk, now, 0);
 }
 
 static void emit_op(struct lk_lock *lk, uint32_t now, uint8_t op, uint8_t reason)
@@ -263,9 +270,8 @@ static void poll_drive(struct lk_lock *lk, uint32_t now)
     if (bolt == a->target) {
         /* Only a whole stroke, end to end, teaches power what one costs: a
          * reverse stroke after a jam or one from mid-travel is shorter. */
-        lk_pwr_stroke_end(lk, now, a->from_end && !a->recovering &&
-                                       elapsed >= lk->cfg.travel_min_ms);
-        motor_stop(lk, now);
+        motor_stop_stroke(lk, now,
+                          a->from_end && !a->recovering && elapsed >= lk->cfg.travel_min_ms);
         if (a->from_end && elapsed < lk->cfg.travel_min_ms) {
             /* Faster than the mechanism can move: the end switch lies. */
             if (!a->recovering) {

@@ -92,7 +92,7 @@ int lk_pwr_resolve(struct lk_power_config *out, const struct lk_power_config *in
         !within(out->margin_pct, 100u, 400u) || !within(out->guess_margin_pct, 100u, 400u) ||
         !within(out->eff_pct, 1u, 100u) ||
         !within(out->hold_ms, 1000u, 3600000u) || !within(out->recovery_ms, 1000u, 600000u) ||
-        !within(out->critical_mv, 1u, battery_ok_mv) || !within(out->warn_ms, 1u, 10000u)) {
+        !within(out->critical_mv, 1u, battery_ok_mv) || !within(out->warn_ms, 600u, 10000u)) {
         return LK_ERR_CONFIG;
     }
     return resolve_sources(out);
@@ -198,7 +198,8 @@ static void track_power(struct lk_power *p, uint32_t now, int charging)
 {
     int s;
 
-    if (lk_time_diff(now, p->t_bucket) >= 1000) {
+    /* unsigned: a bucket left untouched for 2^31 ms must still roll */
+    if (now - p->t_bucket >= 1000u) {
         p->t_bucket = now;
         for (s = 0; s < LK_PSRC_INPUTS; s++) {
             if ((p->full & BIT(s)) != 0u && p->pmin[s] != LK_U32_MAX) {
@@ -260,6 +261,7 @@ void lk_pwr_sample(struct lk_lock *lk, uint32_t now)
     track_power(p, now, !p->reserve_full);
     lk_pwr_energy(lk);
     p->sampled = 1;
+    p->t_sample = now;
 }
 
 /* Priority, then power, then stay put; MAIN first while it drives. */
@@ -347,7 +349,7 @@ static void grade_main(struct lk_lock *lk, uint32_t now)
         if (p->warned != LK_TIER_OK) {
             /* the app heard a warning: tell it the battery is good again */
             lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_BATTERY_OK,
-                    LK_INDEX_NONE, (uint16_t)p->selected);
+                    LK_INDEX_NONE, LK_INDEX_NONE);
         }
         p->warned = LK_TIER_OK;
         if (p->low_count != 0u) {
@@ -358,7 +360,7 @@ static void grade_main(struct lk_lock *lk, uint32_t now)
         p->warned = p->tier;
         lk_indicate(lk, LK_IND_LOW_BATTERY);
         lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, reason[p->tier], LK_INDEX_NONE,
-                (uint16_t)p->selected);
+                LK_INDEX_NONE);
     }
 }
 
@@ -413,9 +415,11 @@ static void shed_loads(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
         p->cut_pending = 0;
         return;
     }
-    if (!p->cut_pending) {
-        /* Warn, then cut: time to park and log before a load goes. */
+    if (!p->cut_pending || (want & ~p->shed & ~p->shed_next) != 0u) {
+        /* Warn, then cut: time to park and log before a load goes; a load
+         * added to a pending cut gets its own full warning. */
         p->cut_pending = 1;
+        p->shed_next = want;
         p->t_cut = now + lk->cfg.power.warn_ms;
         lk_indicate(lk, LK_IND_LOW_BATTERY);
     }
@@ -433,7 +437,9 @@ static void show_progress(struct lk_lock *lk)
     struct lk_power *p = &lk->pwr;
     uint8_t pct;
 
-    if (p->main_drives || (!p->waiting && (p->qualified & EMERGENCY_BITS) == 0u)) {
+    /* Nothing to show without a reserve of its own to fill. */
+    if (p->main_drives || lk->cfg.power.reserve_kind != LK_RESERVE_CAP ||
+        (!p->waiting && (p->qualified & EMERGENCY_BITS) == 0u)) {
         p->shown = 0xFFu;
         return;
     }
@@ -489,7 +495,8 @@ void lk_pwr_count_actuation(struct lk_lock *lk)
 {
     struct lk_power *p = &lk->pwr;
 
-    if (p->tier == LK_TIER_OK || p->low_count == LK_U16_MAX) {
+    /* Counted up to CRITICAL, not beyond: no flash write per stroke then. */
+    if (p->tier == LK_TIER_OK || p->low_count >= lk->cfg.power.warn_actuations) {
         return;
     }
     p->low_count++;

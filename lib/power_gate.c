@@ -52,6 +52,7 @@ void lk_pwr_energy(struct lk_lock *lk)
     struct lk_power *p = &lk->pwr;
     const struct lk_power_config *c = &lk->cfg.power;
     uint32_t floor_mv;
+    uint32_t v;
 
     if (c->reserve_kind != LK_RESERVE_CAP) {
         /* A battery's charge is not readable from its voltage: it either
@@ -62,12 +63,13 @@ void lk_pwr_energy(struct lk_lock *lk)
     /* The motor sees the cap through its ESR: E = C/2 (V^2 - Vf^2), with
      * Vf the lowest voltage that still finishes plus the ESR drop. */
     floor_mv = sat_add(c->motor_min_mv, lk_muldiv(c->motor_ma, c->cap_esr_mohm, 1000u));
-    if (p->rail_mv <= floor_mv) {
+    /* a reading above what the charger allows is a glitch, not energy */
+    v = (p->rail_mv > c->cap_max_mv) ? c->cap_max_mv : p->rail_mv;
+    if (v <= floor_mv) {
         p->reserve_uj = 0;
         return;
     }
-    p->reserve_uj = lk_muldiv(lk_muldiv(c->cap_uf, p->rail_mv - floor_mv, 1000u),
-                              p->rail_mv + floor_mv, 2000u);
+    p->reserve_uj = lk_muldiv(lk_muldiv(c->cap_uf, v - floor_mv, 1000u), v + floor_mv, 2000u);
 }
 
 uint32_t lk_pwr_proven_mw(const struct lk_lock *lk)
@@ -125,7 +127,8 @@ static int full_and_fed(const struct lk_lock *lk)
         return 0;
     }
     for (s = LK_PSRC_USB; s < LK_PSRC_INPUTS; s++) {
-        if ((p->full & p->qualified & ~p->veto & (1u << s)) != 0u &&
+        /* feeding the loads now, not just a voltage on a connector */
+        if ((p->full & p->qualified & ~p->veto & (1u << s)) != 0u && p->mw[s] != 0u &&
             lk->cfg.power.src[s].priority != LK_PRIO_NEVER) {
             return 1;
         }
@@ -172,7 +175,9 @@ int lk_pwr_affordable(struct lk_lock *lk, uint32_t now, int recovery)
     if (lk->port->power_read == NULL) {
         return 1; /* nothing measured: the vendor's hardware decides */
     }
-    lk_pwr_sample(lk, now);
+    if (!p->sampled || now != p->t_sample) {
+        lk_pwr_sample(lk, now); /* once per poll: each is six ADC reads */
+    }
     if (p->main_drives) {
         return 1;
     }
@@ -208,7 +213,7 @@ void lk_pwr_stroke_sample(struct lk_lock *lk, uint32_t now, uint32_t ma)
 static uint32_t refine(uint32_t est, uint32_t meas, uint32_t configured)
 {
     if (meas >= est) {
-        return meas;
+        return (meas > 100000000u) ? 100000000u : meas; /* the stored range */
     }
     est -= (est - meas) / 4u;
     return (est < configured / 2u) ? configured / 2u : est;

@@ -174,6 +174,7 @@ struct lk_power {
     uint32_t t_meas;                  /* last stroke sample, ms */
     uint32_t t_stroke;                /* running stroke began, ms */
     uint32_t t_cut;                   /* warned cut falls due, ms */
+    uint32_t t_sample;                /* port time of the last sample, ms */
     uint16_t low_count;               /* actuations since the LOW warning (persisted) */
     uint8_t inside;                   /* bits: in the inner window, timing */
     uint8_t qualified;                /* bits: qualified */
@@ -183,7 +184,7 @@ struct lk_power {
     uint8_t tier;                     /* enum lk_power_tier */
     uint8_t warned;                   /* worst tier already announced */
     uint8_t shed;                     /* bits: loads switched off */
-    uint8_t shed_next;                /* bits the pending cut switches off */
+    uint8_t shed_next;                /* bits the pending cut was warned for */
     uint8_t cut_pending;
     uint8_t waiting;                  /* actuate holds a request for energy */
     uint8_t measuring;                /* a stroke runs */

@@ -40,8 +40,8 @@ struct lk_source_config {
     uint16_t hyst_mv;
     /* 1 = chosen first ... 254; LK_PRIO_NEVER = never selected (the
      * board cannot use it); 0 = default (USB 1, BAT9V 2, WIRELESS 3,
-     * CRANK 4). MAIN is always chosen first while it can drive the motor;
-     * its priority applies only among the emergency inputs. */
+     * CRANK 4). MAIN's is not used: the main battery is chosen first
+     * whenever it can drive the motor, and never otherwise. */
     uint8_t priority;
 };
 
@@ -61,8 +61,8 @@ struct lk_power_config {
     struct lk_source_config src[LK_PSRC_INPUTS];
     /* Time a source must stay inside its window to qualify, ms (1..5000). */
     uint32_t qualify_ms;
-    /* Poll period lockcore asks for while an emergency input is present, a
-     * request waits for energy or the main battery is not OK, ms (1..1000). */
+    /* Poll period lockcore asks for while an emergency input is present or
+     * a request waits for energy, ms (1..1000). */
     uint32_t poll_ms;
     /* enum lk_reserve_kind, and for LK_RESERVE_CAP the capacitor:
      * capacitance, µF (1000..100000000); highest voltage, mV (1000..20000);
@@ -83,7 +83,7 @@ struct lk_power_config {
      * are refined from strokes measured with motor_current_ma. */
     uint32_t stroke_uj;
     uint32_t stroke_ms;
-    /* Energy of waking and taking a credential, µJ (0..100000000); part of
+    /* Energy of waking and taking a credential, µJ (1..100000000); part of
      * the progress target before a credential is accepted. */
     uint32_t access_uj;
     /* Safety factor on a stroke estimate learnt from measured strokes,
@@ -103,8 +103,8 @@ struct lk_power_config {
     /* Actuations allowed after the first LOW warning before CRITICAL
      * (1..65535). */
     uint16_t warn_actuations;
-    /* A warning precedes each cut (load shed, main given up) by this, ms
-     * (1..10000). */
+    /* A warning precedes each load cut by this, ms (600..10000: time to
+     * park and log). */
     uint16_t warn_ms;
 };
 

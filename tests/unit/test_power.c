@@ -29,9 +29,12 @@ static unsigned n_pct;
 static uint32_t t_low_battery; /* last LOW_BATTERY indication, ms */
 static unsigned n_low_battery;
 
+static unsigned n_reads;
+
 static int fake_read(void *ctx, int s, struct lk_power_sample *out)
 {
     (void)ctx;
+    n_reads++;
     cr_assert(s >= 0 && s < LK_PSRC_COUNT_ && out != NULL);
     out->mv = rd[s].mv;
     out->ma = rd[s].ma;
@@ -886,4 +889,106 @@ Test(power, the_gauge_moves_up_in_5_and_down_only_by_10_and_rests_during_the_str
     cap(4000); /* the stroke drains the reserve */
     run(100);
     cr_assert_eq(n_pct, 0u, "no gauge while the bolt moves");
+}
+
+/* ---- regressions from the review of the power module ---- */
+
+Test(power, inputs_are_proven_after_the_clock_passed_2_to_the_31)
+{
+    struct lk_sim_config c;
+
+    lk_sim_default_config(&c);
+    c.start_ms = 0x90000000u; /* booted late, or idle for 25 days */
+    rd[LK_PSRC_MAIN].mv = 6000;
+    fixture_start(&f, &c);
+    fakes_on();
+    main_dead();
+    cap(4000);
+    set(LK_PSRC_USB, 5000, 500);
+    run(3000);
+    cr_assert_geq(status().proven_mw, 2500u);
+}
+
+static int (*real_prog)(void *, uint32_t, const void *, uint32_t);
+static unsigned progs_while_driving;
+
+static int prog_watch(void *ctx, uint32_t off, const void *buf, uint32_t len)
+{
+    if (f.sim.motor_cmd == LK_MOTOR_EXTEND || f.sim.motor_cmd == LK_MOTOR_RETRACT) {
+        progs_while_driving++;
+    }
+    return real_prog(ctx, off, buf, len);
+}
+
+Test(power, the_learnt_estimate_is_written_after_the_motor_stopped)
+{
+    start();
+    cap(6000);
+    real_prog = f.sim.port.storage_prog;
+    f.sim.port.storage_prog = prog_watch;
+    progs_while_driving = 0;
+    run(1);
+    stroke(1); /* first measurement: persisted */
+    cr_assert_neq(status().stroke_uj, LK_DEFAULT_PWR_STROKE_UJ);
+    cr_assert_eq(progs_while_driving, 0u, "no flash write while the motor drives");
+}
+
+Test(power, a_voltage_without_current_on_a_full_reserve_backs_nothing)
+{
+    start();
+    main_dead();
+    cap(5000); /* full */
+    set(LK_PSRC_USB, 5000, 0); /* a connector with a voltage, feeding nothing */
+    run(3000);
+    cr_assert(qualified(LK_PSRC_USB));
+    cr_assert_eq(status().need_uj, 4500000u, "the reverse stroke must be in the reserve");
+    set(LK_PSRC_USB, 5000, 20); /* feeding the loads of a full reserve */
+    run(2000);
+    cr_assert_eq(status().need_uj, 2500000u);
+}
+
+Test(power, a_load_added_to_a_pending_cut_gets_its_own_warning)
+{
+    uint32_t t_second;
+
+    start();
+    poll_after(1);
+    set(LK_PSRC_MAIN, 4100, 5); /* CRITICAL: radio warned */
+    poll_after(1);
+    poll_after(500);
+    main_dead(); /* TOO_LOW before the radio went: voice and more added */
+    cap(4000);
+    poll_after(1);
+    t_second = t_low_battery;
+    /* CRITICAL, the radio's warning, TOO_LOW, and the new loads' own warning */
+    cr_assert_eq(n_low_battery, 4u);
+    run(2000);
+    cr_assert_eq(load_state(LK_LOAD_VOICE), 0);
+    for (unsigned i = 0; i < n_loads; i++) {
+        cr_assert_geq(loads[i].t - t_second, 600u, "load %d cut %u ms after its warning",
+                      loads[i].load, loads[i].t - t_second);
+    }
+}
+
+Test(power, one_sample_per_poll_while_a_request_waits)
+{
+    unsigned before;
+
+    start();
+    main_dead();
+    cap(3800);
+    poll_after(1);
+    cr_assert_eq(lk_request_unlock(&f.lk, LK_SRC_KEYPAD, 0, 0), LK_OK);
+    before = n_reads;
+    poll_after(50);
+    cr_assert_eq(n_reads - before, 6u, "five inputs and the reserve, once");
+}
+
+Test(power, a_reserve_reading_above_the_charger_limit_is_no_extra_energy)
+{
+    start();
+    main_dead();
+    cap(12000); /* a glitch on a 5 V cap */
+    poll_after(1);
+    cr_assert_eq(status().reserve_uj, cap_uj(5000));
 }
