@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>
+#define LOCK_SIM_POSIX 1
+#endif
 
 #include "output.h"
 #include "run.h"
@@ -95,6 +98,7 @@ static void exe_dir(const char *argv0, char *dir, size_t size)
         (void)snprintf(dir, size, "%.*s", (int)(n ? n : 1u), argv0);
         return;
     }
+#ifdef LOCK_SIM_POSIX
     {
         ssize_t n = readlink("/proc/self/exe", dir, size - 1u);
 
@@ -109,6 +113,7 @@ static void exe_dir(const char *argv0, char *dir, size_t size)
             }
         }
     }
+#endif
     (void)snprintf(dir, size, ".");
 }
 
@@ -127,7 +132,10 @@ static void default_scenario(const char *dir, char *path, size_t size)
     tries[1] = a;
     tries[2] = b;
     for (i = 0; i < 3u; i++) {
-        if (access(tries[i], R_OK) == 0) {
+        FILE *fp = fopen(tries[i], "r"); /* (not access(): bare-metal builds have no unistd) */
+
+        if (fp != NULL) {
+            (void)fclose(fp);
             (void)snprintf(path, size, "%s", tries[i]);
             return;
         }
@@ -154,6 +162,9 @@ int main(int argc, char **argv)
     int i;
     int r;
 
+#ifdef LOCK_SIM_NO_ARGS
+    argc = 1; /* a bare-metal board hands over its own image path: the default run */
+#endif
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
 
