@@ -131,11 +131,11 @@ static int start_stroke(struct lk_lock *lk, uint32_t now, uint8_t target, uint8_
 }
 
 /* The request no longer waits for energy (started, expired, replaced). */
-static void stop_waiting(struct lk_lock *lk, uint32_t now)
+static void stop_waiting(struct lk_lock *lk)
 {
     if (lk->act.waiting) {
         lk->act.waiting = 0;
-        lk_pwr_wait(lk, now, 0);
+        lk_pwr_wait(lk, 0);
     }
 }
 
@@ -207,7 +207,7 @@ int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source,
     if (lk_act_busy(lk, now)) {
         return LK_ERR_BUSY;
     }
-    stop_waiting(lk, now); /* a new request replaces a waiting one */
+    stop_waiting(lk); /* a new request replaces a waiting one */
     a->op = op_towards(target);
     a->source = (uint8_t)source;
     a->user = user;
@@ -240,7 +240,7 @@ int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source,
         a->waiting = 1;
         a->t_wait = now;
         emit_op(lk, now, LK_OP_STATE, LK_REASON_WAITING_ENERGY);
-        lk_pwr_wait(lk, now, 1);
+        lk_pwr_wait(lk, 1);
         return LK_OK;
     }
     return go(lk, now, target, bolt);
@@ -337,12 +337,12 @@ static int poll_waiting(struct lk_lock *lk, uint32_t now, int bolt)
     struct lk_actuate *a = &lk->act;
 
     if (bolt == a->target) {
-        stop_waiting(lk, now); /* moved there by hand meanwhile */
+        stop_waiting(lk); /* moved there by hand meanwhile */
     } else if (lk_time_diff(now, a->t_wait) >= (int32_t)lk->cfg.power.hold_ms) {
-        stop_waiting(lk, now);
+        stop_waiting(lk);
         emit_op(lk, now, a->op, LK_REASON_INSUFFICIENT_ENERGY);
     } else if (bolt >= 0 && lk_pwr_affordable(lk, now, 0)) {
-        stop_waiting(lk, now);
+        stop_waiting(lk);
         (void)go(lk, now, a->target, bolt);
         return 1;
     }

@@ -127,7 +127,7 @@ int lk_pwr_affordable(struct lk_lock *lk, uint32_t now, int recovery);
 /* actuate reports: a request waits for energy (1) or no longer (0); a stroke
  * begins, a motor current sample during it (mA), and its end (ok = reached
  * its end position), which refines the estimates and counts actuations. */
-void lk_pwr_wait(struct lk_lock *lk, uint32_t now, int waiting);
+void lk_pwr_wait(struct lk_lock *lk, int waiting);
 void lk_pwr_stroke_begin(struct lk_lock *lk, uint32_t now);
 void lk_pwr_stroke_sample(struct lk_lock *lk, uint32_t now, uint32_t ma);
 void lk_pwr_stroke_end(struct lk_lock *lk, uint32_t now, int ok);

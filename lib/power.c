@@ -447,7 +447,6 @@ static void show_progress(struct lk_lock *lk)
         return; /* the stroke is the news now */
     }
     pct = lk_pwr_progress(lk);
-    p->progress = pct;
     /* 5 % steps up, 10 % down: a gauge that moves, not one that flickers
      * with every crank impulse */
     if (p->shown == 0xFFu || (pct > p->shown && pct / 5u != p->shown / 5u) ||
@@ -481,9 +480,8 @@ void lk_pwr_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
     }
 }
 
-void lk_pwr_wait(struct lk_lock *lk, uint32_t now, int waiting)
+void lk_pwr_wait(struct lk_lock *lk, int waiting)
 {
-    (void)now;
     lk->pwr.waiting = (uint8_t)(waiting != 0);
     if (waiting) {
         lk->pwr.shown = 0xFFu; /* show the gauge at once */

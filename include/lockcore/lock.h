@@ -190,7 +190,6 @@ struct lk_power {
     uint8_t measuring;                /* a stroke runs */
     uint8_t main_drives;              /* main can finish a stroke under load */
     uint8_t main_unsensed;            /* power_read(MAIN) says LK_ERR_NOTSUP */
-    uint8_t progress;                 /* percent last computed */
     uint8_t shown;                    /* percent last indicated, 0xFF = none */
     uint8_t sampled;                  /* at least one sample taken */
     uint8_t measured;                 /* the stroke estimate comes from strokes */
