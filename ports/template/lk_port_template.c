@@ -74,7 +74,10 @@ static int my_sensor_read(void *ctx, int sensor, uint8_t *level)
     return LK_ERR_NOTSUP; /* TODO */
 }
 
-/* Optional: measure a power source (enum lk_power_source), mV and mA. */
+/* Optional: measure a power source (enum lk_power_source), mV and mA into
+ * the lock (LK_PSRC_RESERVE: the supercap's voltage). Absent: 0 mV, 0 mA.
+ * LK_ERR_NOTSUP for LK_PSRC_MAIN if the board cannot measure its main
+ * battery (lockcore then lets the hardware decide). docs/power.md. */
 static int my_power_read(void *ctx, int source, struct lk_power_sample *out)
 {
     (void)ctx;
@@ -83,7 +86,8 @@ static int my_power_read(void *ctx, int source, struct lk_power_sample *out)
     return LK_ERR_NOTSUP; /* TODO, or set NULL */
 }
 
-/* Optional, switched-input boards: connect only source, break before make. */
+/* Optional, switched-input boards: connect only source, break before make;
+ * LK_PSRC_RESERVE means connect none (run from the reserve). */
 static int my_source_select(void *ctx, int source)
 {
     (void)ctx;
