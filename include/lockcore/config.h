@@ -16,6 +16,44 @@
 /* Revision of this header's option set; a vendor config may check it. */
 #define LK_CONFIG_REVISION 1
 
+/* ---- Features: 1 builds it in, 0 strips it (docs/performance.md has what
+ * each one costs). A stripped feature's public functions stay, check their
+ * lock argument as before and then return LK_ERR_NOTSUP; its records in the
+ * store are kept as they are, so the storage layout does not change. ---- */
+
+/* Offline codes (lk_offline_key, lk_offline_reset; codes typed on the keypad). */
+#ifndef LK_WITH_OFFLINE
+#define LK_WITH_OFFLINE 1
+#endif
+/* Remote tokens (lk_token_key/challenge/response, LK_CRED_REMOTE_TOKEN). */
+#ifndef LK_WITH_TOKENS
+#define LK_WITH_TOKENS 1
+#endif
+/* Presented credentials: RFID, fingerprint, finger vein, face (lk_cred_present). */
+#ifndef LK_WITH_PRESENTED
+#define LK_WITH_PRESENTED 1
+#endif
+/* The audit log in the store (lk_audit_bounds, lk_audit_read; events are
+ * still delivered to the event callback without it). */
+#ifndef LK_WITH_AUDIT
+#define LK_WITH_AUDIT 1
+#endif
+/* Matter DoorLock mapping of events (lk_event_to_matter). */
+#ifndef LK_WITH_MATTER
+#define LK_WITH_MATTER 1
+#endif
+/* Error descriptions (lk_strerror); without them it returns "lockcore error"
+ * for every non-zero code and "ok" for 0. */
+#ifndef LK_WITH_STRERROR
+#define LK_WITH_STRERROR 1
+#endif
+/* Power inputs the product has, a set of (1u << enum lk_power_source) bits
+ * over MAIN..WIRELESS (0x01..0x1F); lockcore never reads or selects the
+ * others. */
+#ifndef LK_PSRC_FITTED
+#define LK_PSRC_FITTED 0x1Fu
+#endif
+
 /* ---- Runtime defaults: used when the matching lk_config field is 0. ---- */
 
 /* Motor current is ignored for this long after a stroke starts (inrush), ms. */
@@ -353,6 +391,14 @@
 #endif
 #if LK_DEFAULT_PWR_QUALIFY_MS < 1u || LK_DEFAULT_PWR_QUALIFY_MS > 5000u
 #error "LK_DEFAULT_PWR_QUALIFY_MS must be 1..5000"
+#endif
+#if (LK_WITH_OFFLINE != 0 && LK_WITH_OFFLINE != 1) || (LK_WITH_TOKENS != 0 && LK_WITH_TOKENS != 1) || \
+    (LK_WITH_PRESENTED != 0 && LK_WITH_PRESENTED != 1) || (LK_WITH_AUDIT != 0 && LK_WITH_AUDIT != 1) || \
+    (LK_WITH_MATTER != 0 && LK_WITH_MATTER != 1) || (LK_WITH_STRERROR != 0 && LK_WITH_STRERROR != 1)
+#error "LK_WITH_* options must be 0 or 1"
+#endif
+#if (LK_PSRC_FITTED & 0x01u) == 0u || (LK_PSRC_FITTED & ~0x1Fu) != 0u
+#error "LK_PSRC_FITTED must include the main battery (0x01) and only bits 0x01..0x1F"
 #endif
 #if LK_MAX_TRAVEL_MS > 600000u
 #error "LK_MAX_TRAVEL_MS must not exceed 600000 (10 min)"
