@@ -23,7 +23,18 @@ library .data/.bss, on a public function the image does not call, and on
 each budget of issue #8 named in --enforce= (flash, instance, stack; all
 three are printed either way, with by how much they are over).
 
+The library is built warning-free (-Wall -Wextra -Wpedantic -Werror) in each
+configuration asked for: full (the defaults) and minimal (PIN, key override
+and USB emergency power only: the flags in tests/trim/minimal.flags); lines
+carry config=<name>. --options adds, for Cortex-M0+, what each feature
+option saves from the full build:
+
+  option core=m0plus name=<LK_...=value> flash=<B> saves=<B>
+
+Budgets apply to the full configuration.
+
 usage: footprint.py SRCROOT WORKDIR [--enforce=flash,instance,stack] [--cores=m0plus,m3,m4f]
+                    [--configs=full,minimal] [--options]
 """
 import glob
 import os
@@ -38,6 +49,10 @@ CORES = {
 }
 CC = "arm-none-eabi-gcc"
 COMMON = ["-std=c99", "-ffreestanding", "-ffunction-sections", "-fdata-sections"]
+WARN = ["-Wall", "-Wextra", "-Wpedantic", "-Werror"]
+# Each feature option of include/lockcore/config.h, as the value that strips it.
+OPTIONS = ["LK_WITH_OFFLINE=0", "LK_WITH_TOKENS=0", "LK_WITH_PRESENTED=0", "LK_WITH_AUDIT=0",
+           "LK_WITH_MATTER=0", "LK_WITH_STRERROR=0", "LK_PSRC_FITTED=0x03u"]
 
 BUDGET_FLASH_M0 = 12 * 1024
 BUDGET_INSTANCE = 1024
@@ -59,16 +74,25 @@ def public_functions(src):
     return sorted(names)
 
 
-def build(src, work, core):
-    d = os.path.join(work, core)
+def config_flags(src, config):
+    if config == "full":
+        return []
+    if config == "minimal":
+        path = os.path.join(src, "tests", "trim", "minimal.flags")
+        return [l.strip() for l in open(path) if l.strip()]
+    return ["-D" + config]  # one option, as in OPTIONS
+
+
+def build(src, work, core, config="full"):
+    d = os.path.join(work, core if config == "full" else core + "-" + re.sub(r"\W", "_", config))
     os.makedirs(d, exist_ok=True)
     for f in glob.glob(os.path.join(d, "*")):
         os.remove(f)
-    flags = CORES[core] + COMMON
+    flags = CORES[core] + COMMON + config_flags(src, config)
     objs = []
     for c in sorted(glob.glob(os.path.join(src, "lib", "*.c"))):
         o = os.path.join(d, os.path.basename(c)[:-2] + ".o")
-        run([CC] + flags + ["-fstack-usage", "-fcallgraph-info=su", "-I", src + "/include",
+        run([CC] + flags + WARN + ["-fstack-usage", "-fcallgraph-info=su", "-I", src + "/include",
                             "-I", src + "/lib", "-c", c, "-o", o], d)
         objs.append(o)
     img = os.path.join(d, "image.o")
@@ -207,6 +231,45 @@ def instance_size(d):
     sys.exit("FAIL: lk_footprint_instance not found")
 
 
+def measure(src, work, core, config, entries, quiet=False):
+    """Build one core in one configuration; print its lines unless quiet."""
+    d = build(src, work, core, config)
+    mods = sizes(d)
+    total = {"text": 0, "rodata": 0, "data": 0, "bss": 0}
+    tag = "core=%s config=%s" % (core, config)
+    for mod in sorted(mods):
+        if mod in ("image", "libgcc"):
+            continue
+        s = mods[mod]
+        if not quiet:
+            print("footprint %s module=%s text=%d rodata=%d data=%d bss=%d"
+                  % (tag, mod, s["text"], s["rodata"], s["data"], s["bss"]))
+        for k in total:
+            total[k] += s[k]
+    if "libgcc" in mods and not quiet:
+        s = mods["libgcc"]
+        print("footprint %s module=libgcc(not counted) text=%d rodata=%d"
+              % (tag, s["text"], s["rodata"]))
+    inst = instance_size(d)
+    st, dynamic, cycles = stack(d, entries)
+    smax = max(v[0] for v in st.values())
+    if not quiet:
+        print("footprint %s text=%d rodata=%d data=%d bss=%d instance=%d stack_max=%d"
+              % (tag, total["text"], total["rodata"], total["data"], total["bss"], inst, smax))
+        for e in sorted(st):
+            b, ports, path = st[e]
+            print("stack %s entry=%s bytes=%d port_calls=%d path=%s"
+                  % (tag, e, b, ports, ",".join(path)))
+    return total, inst, smax, dynamic, cycles
+
+
+def budget(fail, enforce, what, value, limit):
+    verdict = "ok" if value <= limit else "OVER by %d" % (value - limit)
+    print("budget core=m0plus config=full %s=%d limit=%d %s" % (what, value, limit, verdict))
+    if what.split("_")[0] in enforce and value > limit:
+        fail.append("m0plus %s %d > %d" % (what, value, limit))
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if len(args) != 2:
@@ -214,63 +277,50 @@ def main():
     src, work = os.path.abspath(args[0]), os.path.abspath(args[1])
     enforce = []
     cores = list(CORES)
-    for a in sys.argv:
+    configs = ["full"]
+    options = False
+    for a in sys.argv[1:]:
         if a.startswith("--cores="):
             cores = a.split("=", 1)[1].split(",")
-        if a.startswith("--enforce="):
+        elif a.startswith("--enforce="):
             enforce = a.split("=", 1)[1].split(",")
+        elif a.startswith("--configs="):
+            configs = a.split("=", 1)[1].split(",")
+        elif a == "--options":
+            options = True
+        elif a.startswith("--"):
+            sys.exit("unknown option %s\n%s" % (a, __doc__))
     fail = []
     entries = public_functions(src)
     image = open(os.path.join(src, "tests", "footprint", "image.c")).read()
     missing = [e for e in entries if not re.search(r"\b%s\(" % e, image)]
     if missing:
         fail.append("image.c does not call %s" % ", ".join(missing))
-    for core in cores:
-        d = build(src, work, core)
-        mods = sizes(d)
-        total = {"text": 0, "rodata": 0, "data": 0, "bss": 0}
-        for mod in sorted(mods):
-            if mod in ("image", "libgcc"):
-                continue
-            s = mods[mod]
-            print("footprint core=%s module=%s text=%d rodata=%d data=%d bss=%d"
-                  % (core, mod, s["text"], s["rodata"], s["data"], s["bss"]))
-            for k in total:
-                total[k] += s[k]
-        if "libgcc" in mods:
-            s = mods["libgcc"]
-            print("footprint core=%s module=libgcc(not counted) text=%d rodata=%d"
-                  % (core, s["text"], s["rodata"]))
-        inst = instance_size(d)
-        st, dynamic, cycles = stack(d, entries)
-        smax = max(v[0] for v in st.values())
-        print("footprint core=%s text=%d rodata=%d data=%d bss=%d instance=%d stack_max=%d"
-              % (core, total["text"], total["rodata"], total["data"], total["bss"], inst, smax))
-        for e in sorted(st):
-            b, ports, path = st[e]
-            print("stack core=%s entry=%s bytes=%d port_calls=%d path=%s"
-                  % (core, e, b, ports, ",".join(path)))
-        if dynamic:
-            fail.append("%s: frames of dynamic size (VLA/alloca): %s" % (core, ", ".join(dynamic)))
-        if cycles:
-            fail.append("%s: recursion through %s" % (core, ", ".join(cycles)))
-        if total["data"] + total["bss"] != 0:
-            fail.append("%s: library .data + .bss = %d, budget 0"
-                        % (core, total["data"] + total["bss"]))
-        if core == "m0plus":
+    full_flash = None
+    for config in configs:
+        for core in cores:
+            total, inst, smax, dynamic, cycles = measure(src, work, core, config, entries)
+            if dynamic:
+                fail.append("%s %s: frames of dynamic size (VLA/alloca): %s"
+                            % (core, config, ", ".join(dynamic)))
+            if cycles:
+                fail.append("%s %s: recursion through %s" % (core, config, ", ".join(cycles)))
+            if total["data"] + total["bss"] != 0:
+                fail.append("%s %s: library .data + .bss = %d, budget 0"
+                            % (core, config, total["data"] + total["bss"]))
+            if core == "m0plus" and config == "full":
+                full_flash = total["text"] + total["rodata"]
+                budget(fail, enforce, "flash", full_flash, BUDGET_FLASH_M0)
+                budget(fail, enforce, "instance", inst, BUDGET_INSTANCE)
+                budget(fail, enforce, "stack_max", smax, BUDGET_STACK)
+    if options:
+        if full_flash is None:
+            total = measure(src, work, "m0plus", "full", entries, quiet=True)[0]
+            full_flash = total["text"] + total["rodata"]
+        for opt in OPTIONS:
+            total = measure(src, work, "m0plus", opt, entries, quiet=True)[0]
             flash = total["text"] + total["rodata"]
-            verdict = "ok" if flash <= BUDGET_FLASH_M0 else "OVER by %d" % (flash - BUDGET_FLASH_M0)
-            print("budget core=m0plus flash=%d limit=%d %s" % (flash, BUDGET_FLASH_M0, verdict))
-            if "flash" in enforce and flash > BUDGET_FLASH_M0:
-                fail.append("m0plus text+rodata %d > %d" % (flash, BUDGET_FLASH_M0))
-            verdict = "ok" if inst <= BUDGET_INSTANCE else "OVER by %d" % (inst - BUDGET_INSTANCE)
-            print("budget core=m0plus instance=%d limit=%d %s" % (inst, BUDGET_INSTANCE, verdict))
-            if "instance" in enforce and inst > BUDGET_INSTANCE:
-                fail.append("instance %d > %d" % (inst, BUDGET_INSTANCE))
-            verdict = "ok" if smax <= BUDGET_STACK else "OVER by %d" % (smax - BUDGET_STACK)
-            print("budget core=m0plus stack_max=%d limit=%d %s" % (smax, BUDGET_STACK, verdict))
-            if "stack" in enforce and smax > BUDGET_STACK:
-                fail.append("stack %d > %d" % (smax, BUDGET_STACK))
+            print("option core=m0plus name=%s flash=%d saves=%d" % (opt, flash, full_flash - flash))
     for f in fail:
         print("FAIL: " + f)
     return 1 if fail else 0
