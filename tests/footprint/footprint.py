@@ -33,7 +33,7 @@ option saves from the full build:
 
 Budgets apply to the full configuration.
 
-usage: footprint.py SRCROOT WORKDIR [--enforce=flash,instance,stack] [--cores=m0plus,m3,m4f]
+usage: footprint.py SRCROOT WORKDIR [--enforce=flash,instance,stack,ceiling] [--cores=m0plus,m3,m4f]
                     [--configs=full,minimal] [--options]
 """
 import glob
@@ -57,6 +57,10 @@ OPTIONS = ["LK_WITH_OFFLINE=0", "LK_WITH_TOKENS=0", "LK_WITH_PRESENTED=0", "LK_W
 BUDGET_FLASH_M0 = 12 * 1024
 BUDGET_INSTANCE = 1024
 BUDGET_STACK = 512
+# Not a budget: until the 12 KiB budget is met, a ceiling just above the
+# figure measured when this was set (22,789 B), so that it cannot grow
+# unnoticed (--enforce=ceiling).
+CEILING_FLASH_M0 = 23 * 1024
 
 
 def run(cmd, cwd):
@@ -176,7 +180,9 @@ def stack(d, entries):
         for line in open(ci):
             m = EDGE.search(line)
             if m:
-                edges.setdefault((f, m.group(1)), []).append(m.group(2))
+                # a static function is titled "/path/file.c:fn"
+                src_fn, dst_fn = (g.rsplit(":", 1)[-1] for g in m.groups())
+                edges.setdefault((f, src_fn), []).append(dst_fn)
 
     def resolve(f, name):
         if name == "__indirect_call":
@@ -311,6 +317,9 @@ def main():
             if core == "m0plus" and config == "full":
                 full_flash = total["text"] + total["rodata"]
                 budget(fail, enforce, "flash", full_flash, BUDGET_FLASH_M0)
+                if "ceiling" in enforce and full_flash > CEILING_FLASH_M0:
+                    fail.append("m0plus flash %d > the regression ceiling %d"
+                                % (full_flash, CEILING_FLASH_M0))
                 budget(fail, enforce, "instance", inst, BUDGET_INSTANCE)
                 budget(fail, enforce, "stack_max", smax, BUDGET_STACK)
     if options:
