@@ -36,7 +36,9 @@ enum lk_err {
 
 /*
  * A short, constant English description of err (never NULL). Vendor-range
- * codes give "vendor port error"; unknown codes give "unknown error".
+ * codes give "vendor port error"; unknown codes give "unknown error". Built
+ * without the texts (LK_WITH_STRERROR 0, lockcore/config.h) it gives "ok" for
+ * LK_OK and "lockcore error" for everything else.
  * Pure function: ISR-safe, never blocks.
  */
 const char *lk_strerror(int err);

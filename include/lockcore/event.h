@@ -90,7 +90,8 @@ enum lk_reason {
 
 /* lk_event.flags bits */
 #define LK_EVF_WALL_TRUSTED 0x01u /* wall_s is set from a trusted wall clock */
-#define LK_EVF_NOT_LOGGED 0x02u   /* the audit log could not store this event */
+#define LK_EVF_NOT_LOGGED 0x02u   /* the audit log could not store this event (every
+                                     event, in a build without the log) */
 
 /* Index value meaning "no user" / "no credential". */
 #define LK_INDEX_NONE 0xFFFFu
@@ -110,8 +111,8 @@ struct lk_event {
 /*
  * Application event callback. Called synchronously from inside lockcore
  * entry points (lk_init, lk_poll, lk_request_*, lk_alarm_silence), after the
- * event is in the audit log; keep it short and do not call back into the
- * same lock instance from it.
+ * event is in the audit log (if the build has one); keep it short and do not
+ * call back into the same lock instance from it.
  */
 typedef void (*lk_event_fn)(void *ctx, const struct lk_event *ev);
 
@@ -138,7 +139,9 @@ struct lk_matter_event {
  * has the code. Returns LK_OK with out filled (kind LK_MATTER_NONE for
  * events Matter has no counterpart for), LK_ERR_INVAL for NULL pointers,
  * LK_ERR_RANGE when ev holds values outside the enums above or pairs an
- * alarm reason with a non-alarm op (or the reverse).
+ * alarm reason with a non-alarm op (or the reverse), and, once the arguments
+ * passed those checks, LK_ERR_NOTSUP in a build without the mapping
+ * (LK_WITH_MATTER 0, lockcore/config.h; out is then left untouched).
  * Pure function: ISR-safe, never blocks.
  */
 int lk_event_to_matter(const struct lk_event *ev, struct lk_matter_event *out);
