@@ -4,78 +4,114 @@
  */
 #include "cred_internal.h"
 
-/* LK_OK if the credential engine can be used. */
-static int ready(const struct lk_lock *lk)
+/* Contract in cred_internal.h (cred_input.c may use it too). */
+int lk_cred_args(const struct lk_lock *lk, const void *ptr, unsigned idx, unsigned n)
 {
     int rc = lk_check(lk);
 
     if (rc == LK_OK && !lk->cred.key_ok) {
         rc = LK_ERR_NOTSUP;
     }
+    if (rc == LK_OK && ptr == NULL) {
+        rc = LK_ERR_INVAL;
+    }
+    if (rc == LK_OK && idx >= n) {
+        rc = LK_ERR_RANGE;
+    }
     return rc;
+}
+
+#if !LK_WITH_TOKENS || !LK_WITH_OFFLINE
+/* A stripped feature's entry point: the lock checked, then LK_ERR_NOTSUP. */
+static int stripped(const struct lk_lock *lk)
+{
+    int rc = lk_check(lk);
+
+    return (rc != LK_OK) ? rc : LK_ERR_NOTSUP;
+}
+#endif
+
+/* User record into v (USER_BYTES and its MAC), checked. */
+static int user_read(struct lk_lock *lk, unsigned user, uint8_t *v)
+{
+    return lk_rec_read(lk, (uint16_t)(KEY_USER0 + user), v, USER_BYTES);
 }
 
 /* ---- live-record bitmaps ---- */
 
 #define BITS_MAX ((LK_CREDS_MAX > LK_USERS_MAX) ? LK_CREDS_MAX : LK_USERS_MAX)
 
-struct bits {
+/* What a scan marks: every live record, the credentials of the user in
+ * want[CRED_USER], or those with want's secret class and digest. */
+#define SCAN_LIVE 0u
+#define SCAN_USER 1u
+#define SCAN_SAME 2u
+
+struct scan {
     uint16_t base;
-    int (*pred)(const struct bits *b, const uint8_t *val, uint8_t len);
-    const uint8_t *want; /* what pred compares with */
+    uint8_t what;        /* SCAN_* */
+    const uint8_t *want; /* a credential record value to compare with */
     uint8_t map[(BITS_MAX + 7u) / 8u];
 };
 
-/* Bit of every key whose latest value satisfies pred. */
-static void bits_rec(void *ctx, uint16_t key, const uint8_t *val, uint8_t len)
+/* PROGRAMMING_PIN shares PIN's secrets (the digest class). */
+static unsigned cls(unsigned type)
 {
-    struct bits *b = ctx;
-    unsigned i = (unsigned)(key - b->base);
-    uint8_t m = (uint8_t)(1u << (i & 7u));
+    return (type == LK_CRED_PROGRAMMING_PIN) ? (unsigned)LK_CRED_PIN : type;
+}
 
-    if (val != NULL && b->pred(b, val, len)) {
-        b->map[i >> 3] |= m;
+/* Bit of every key whose latest value is what s->what looks for. */
+static void scan_rec(void *ctx, uint16_t key, const uint8_t *val, uint8_t len)
+{
+    struct scan *s = ctx;
+    const uint8_t *w = s->want;
+    unsigned i = (unsigned)key - s->base;
+    unsigned m = 1u << (i & 7u);
+    int hit = val != NULL;
+
+    if (hit && s->what != SCAN_LIVE) {
+        hit = len == CRED_BYTES + MAC_BYTES &&
+              ((s->what == SCAN_USER)
+                   ? val[CRED_USER] == w[CRED_USER]
+                   : (cls(val[CRED_TYPE]) == cls(w[CRED_TYPE]) &&
+                      lk_ct_equal(val + CRED_DIGEST, w + CRED_DIGEST, DIGEST_BYTES)));
+    }
+    if (hit) {
+        s->map[i >> 3] |= (uint8_t)m;
     } else {
-        b->map[i >> 3] &= (uint8_t)~m;
+        s->map[i >> 3] &= (uint8_t)~m;
     }
 }
 
-static int bits_scan(struct lk_lock *lk, struct bits *b, uint16_t base, unsigned count)
+/* Mark keys base..base + n - 1 as what asks (s->want set by the caller). */
+static int scan_keys(struct lk_lock *lk, struct scan *s, unsigned what, unsigned base,
+                     unsigned n)
 {
-    lk_fill(b->map, 0, sizeof b->map);
-    b->base = base;
-    return lk_store_scan(lk, base, (uint16_t)(base + count - 1u), bits_rec, b);
+    lk_fill(s->map, 0, sizeof s->map);
+    s->base = (uint16_t)base;
+    s->what = (uint8_t)what;
+    return lk_store_scan(lk, (uint16_t)base, (uint16_t)(base + n - 1u), scan_rec, s);
 }
 
-static int bit(const struct bits *b, unsigned i)
+static unsigned bit(const struct scan *s, unsigned i)
 {
-    return (b->map[i >> 3] >> (i & 7u)) & 1;
+    return (s->map[i >> 3] >> (i & 7u)) & 1u;
 }
 
-static int pred_any(const struct bits *b, const uint8_t *val, uint8_t len)
+/* Lowest index below n whose bit is b (n if none). */
+static unsigned first(const struct scan *s, unsigned n, unsigned b)
 {
-    (void)b;
-    (void)val;
-    (void)len;
-    return 1;
-}
+    unsigned i = 0;
 
-static int pred_user(const struct bits *b, const uint8_t *val, uint8_t len)
-{
-    return len == CRED_BYTES + MAC_BYTES && val[CRED_USER] == b->want[0];
-}
-
-/* Same secret class and digest (want: type, digest). */
-static int pred_same(const struct bits *b, const uint8_t *val, uint8_t len)
-{
-    uint8_t t = val[CRED_TYPE];
-    uint8_t w = b->want[0];
-
-    if (t == LK_CRED_PROGRAMMING_PIN) {
-        t = LK_CRED_PIN;
+    while (i < n && bit(s, i) != b) {
+        i++;
     }
-    return len == CRED_BYTES + MAC_BYTES && t == w &&
-           lk_ct_equal(val + CRED_DIGEST, b->want + 1, DIGEST_BYTES);
+    return i;
+}
+
+static void clear(struct scan *s, unsigned i)
+{
+    s->map[i >> 3] &= (uint8_t)~(1u << (i & 7u));
 }
 
 /* ---- users ---- */
@@ -93,60 +129,53 @@ static int user_valid(const struct lk_user *u)
 
 int lk_user_set(struct lk_lock *lk, uint16_t user, const struct lk_user *u)
 {
-    uint8_t v[USER_BYTES];
-    struct lk_user keep;
-    struct lk_user old;
-    int rc = ready(lk);
+    uint8_t v[USER_BYTES + MAC_BYTES];
+    struct scan s;
+    uint32_t first_use = 0;
+    int rc = lk_cred_args(lk, u, user, LK_USERS_MAX);
 
-    if (rc != LK_OK || u == NULL) {
-        return (rc != LK_OK) ? rc : LK_ERR_INVAL;
-    }
-    keep = *u;
-    if (user >= LK_USERS_MAX) {
-        return LK_ERR_RANGE;
+    if (rc != LK_OK) {
+        return rc;
     }
     if (!user_valid(u)) {
         return LK_ERR_CONFIG;
     }
-    keep.first_use_s = 0;
-    if (lk_rec_get(lk, (uint16_t)(KEY_USER0 + user), v, USER_BYTES) == LK_OK) {
-        lk_user_decode(v, &old);
-        if (old.type == u->type) {
-            keep.first_use_s = old.first_use_s;
-        }
+    if (user_read(lk, user, v) == LK_OK && v[0] == u->type) {
+        first_use = lk_get32(v + 18);
     }
-    /* The counters' record must exist whenever a user does (lk_cred_init
-     * treats its absence next to users as tampering). */
-    rc = lk_rec_get(lk, KEY_LOCKOUT, v, LOCKOUT_BYTES);
-    if (rc == LK_ERR_NOENT) {
+    /* The counters' and the mode's records (and the offline codes' state)
+     * must exist whenever a user does: lk_cred_init treats their absence
+     * next to users as tampering. Ones there but forged stay as they are
+     * (it reported them). */
+    rc = scan_keys(lk, &s, SCAN_LIVE, KEY_LOCKOUT, 2);
+    if (rc == LK_OK && !bit(&s, KEY_LOCKOUT - KEY_LOCKOUT)) {
         rc = lk_lockout_save(lk);
     }
-    if (rc == LK_OK || rc == LK_ERR_CORRUPT) {
+    if (rc == LK_OK && !bit(&s, KEY_MODE - KEY_LOCKOUT)) {
+        v[0] = lk->cred.mode;
+        rc = lk_rec_write(lk, KEY_MODE, v, 1);
+    }
+#if LK_WITH_OFFLINE
+    if (rc == LK_OK) {
         rc = lk_offline_create(lk);
     }
-    if (rc == LK_OK && lk_rec_get(lk, KEY_MODE, v, 1) == LK_ERR_NOENT) {
-        v[0] = lk->cred.mode;
-        rc = lk_rec_set(lk, KEY_MODE, v, 1);
-    }
+#endif
     if (rc != LK_OK && rc != LK_ERR_CORRUPT) {
         return rc;
     }
-    lk_user_encode(&keep, v);
-    return lk_rec_set(lk, (uint16_t)(KEY_USER0 + user), v, USER_BYTES);
+    lk_user_encode(u, v);
+    lk_put32(v + 18, first_use); /* kept by lockcore, not taken from u */
+    return lk_rec_write(lk, (uint16_t)(KEY_USER0 + user), v, USER_BYTES);
 }
 
 int lk_user_get(struct lk_lock *lk, uint16_t user, struct lk_user *out)
 {
-    uint8_t v[USER_BYTES];
-    int rc = ready(lk);
+    uint8_t v[USER_BYTES + MAC_BYTES];
+    int rc = lk_cred_args(lk, out, user, LK_USERS_MAX);
 
-    if (rc != LK_OK || out == NULL) {
-        return (rc != LK_OK) ? rc : LK_ERR_INVAL;
+    if (rc == LK_OK) {
+        rc = user_read(lk, user, v);
     }
-    if (user >= LK_USERS_MAX) {
-        return LK_ERR_RANGE;
-    }
-    rc = lk_rec_get(lk, (uint16_t)(KEY_USER0 + user), v, USER_BYTES);
     if (rc == LK_OK) {
         lk_user_decode(v, out);
     }
@@ -155,104 +184,102 @@ int lk_user_get(struct lk_lock *lk, uint16_t user, struct lk_user *out)
 
 int lk_user_delete(struct lk_lock *lk, uint16_t user)
 {
-    struct bits b;
-    uint8_t who = (uint8_t)user;
+    struct scan s;
+    uint8_t w[CRED_USER + 1u];
     unsigned i;
-    int rc = ready(lk);
+    int rc = lk_cred_args(lk, lk, user, LK_USERS_MAX);
 
     if (rc != LK_OK) {
         return rc;
     }
-    if (user >= LK_USERS_MAX) {
-        return LK_ERR_RANGE;
-    }
-    b.pred = pred_user;
-    b.want = &who;
-    rc = bits_scan(lk, &b, KEY_CRED0, LK_CREDS_MAX);
+    w[CRED_USER] = (uint8_t)user;
+    s.want = w;
+    rc = scan_keys(lk, &s, SCAN_USER, KEY_CRED0, LK_CREDS_MAX);
     /* Credentials first: a cut part-way leaves the user with fewer. */
-    for (i = 0; rc == LK_OK && i < LK_CREDS_MAX; i++) {
-        if (bit(&b, i)) {
-            rc = lk_store_del(lk, (uint16_t)(KEY_CRED0 + i));
-        }
+    while (rc == LK_OK && (i = first(&s, LK_CREDS_MAX, 1)) < LK_CREDS_MAX) {
+        clear(&s, i);
+        rc = lk_store_del(lk, (uint16_t)(KEY_CRED0 + i));
     }
     return (rc == LK_OK) ? lk_store_del(lk, (uint16_t)(KEY_USER0 + user)) : rc;
 }
 
 /* ---- credentials ---- */
 
-/* 1 if the digits are one repeated or a straight run up or down (mod 10). */
-static int pin_weak(const uint8_t *d, size_t n)
+/* A PIN: digits only, pin_min_len..pin_max_len, and not weak: weak is every
+ * step (a digit minus the one before, mod 10) equal to the first step, and
+ * that 0 (one digit repeated), 1 (a run up) or 9 (a run down). */
+static int check_pin(const struct lk_lock *lk, const uint8_t *d, size_t len)
 {
-    int same = 1;
-    int up = 1;
-    int down = 1;
+    unsigned prev = 0;
+    unsigned step = 0;
+    unsigned run = 1; /* every step so far equals the first */
     size_t i;
 
-    for (i = 1; i < n; i++) {
-        unsigned a = (unsigned)(d[i - 1] - '0');
-        unsigned b = (unsigned)(d[i] - '0');
-
-        same &= (a == b);
-        up &= (b == (a + 1u) % 10u);
-        down &= (a == (b + 1u) % 10u);
+    if (len < lk->cfg.pin_min_len || len > lk->cfg.pin_max_len) {
+        return LK_ERR_RANGE;
     }
-    return same || up || down;
-}
+    if (d == NULL) {
+        return LK_ERR_INVAL;
+    }
+    for (i = 0; i < len; i++) {
+        unsigned b = (unsigned)d[i] - (unsigned)'0';
+        unsigned diff = b + 10u - prev; /* (b - prev) mod 10 for digits */
 
-static int check_data(const struct lk_lock *lk, int type, const uint8_t *data, size_t len)
-{
-    size_t i;
-
-    switch (type) {
-    case LK_CRED_PROGRAMMING_PIN:
-    case LK_CRED_PIN:
-        if (len < lk->cfg.pin_min_len || len > lk->cfg.pin_max_len) {
-            return LK_ERR_RANGE;
-        }
-        if (data == NULL) {
+        if (b > 9u) {
             return LK_ERR_INVAL;
         }
-        for (i = 0; i < len; i++) {
-            if (data[i] < '0' || data[i] > '9') {
-                return LK_ERR_INVAL;
-            }
+        diff = (diff >= 10u) ? diff - 10u : diff;
+        if (i == 1u) {
+            step = diff;
+        } else if (i != 0u && diff != step) {
+            run = 0;
         }
-        return pin_weak(data, len) ? LK_ERR_WEAK : LK_OK;
-    case LK_CRED_RFID:
-    case LK_CRED_FINGERPRINT:
-    case LK_CRED_FINGER_VEIN:
-    case LK_CRED_FACE:
+        prev = b;
+    }
+    return (run && (step <= 1u || step == 9u)) ? LK_ERR_WEAK : LK_OK;
+}
+
+static int check_data(const struct lk_lock *lk, unsigned type, const uint8_t *data, size_t len)
+{
+    if (type <= LK_CRED_PIN) {
+        return check_pin(lk, data, len);
+    }
+#if LK_WITH_PRESENTED
+    if (type <= LK_CRED_FACE) {
         if (len < 1u || len > LK_CRED_DATA_MAX) {
             return LK_ERR_RANGE;
         }
         return (data == NULL) ? LK_ERR_INVAL : LK_OK;
-    case LK_CRED_REMOTE_TOKEN:
+    }
+#endif
+#if LK_WITH_TOKENS
+    if (type == LK_CRED_REMOTE_TOKEN) {
         if (len != 0u) {
             return LK_ERR_RANGE;
         }
         return (lk->port->entropy == NULL) ? LK_ERR_NOTSUP : LK_OK;
-    default:
-        return LK_ERR_NOTSUP;
     }
+#endif
+    return LK_ERR_NOTSUP;
 }
 
 int lk_cred_set(struct lk_lock *lk, uint16_t cred, int type, uint16_t user,
                 const uint8_t *data, size_t len)
 {
-    uint8_t v[USER_BYTES];
-    uint8_t want[1u + LK_SHA256_BYTES];
-    struct bits b;
-    int rc = ready(lk);
+    /* The user's record, then the new credential's value with the whole
+     * digest after its header (CRED_BYTES of it are stored). */
+    uint8_t v[CRED_DIGEST + LK_SHA256_BYTES];
+    struct scan s;
+    int rc = lk_cred_args(lk, lk, cred, LK_CREDS_MAX);
 
-    if (rc != LK_OK) {
-        return rc;
+    if (rc == LK_OK && user >= LK_USERS_MAX) {
+        rc = LK_ERR_RANGE;
     }
-    if (cred >= LK_CREDS_MAX || user >= LK_USERS_MAX) {
-        return LK_ERR_RANGE;
-    }
-    rc = check_data(lk, type, data, len);
     if (rc == LK_OK) {
-        rc = lk_rec_get(lk, (uint16_t)(KEY_USER0 + user), v, USER_BYTES);
+        rc = check_data(lk, (unsigned)type, data, len);
+    }
+    if (rc == LK_OK) {
+        rc = user_read(lk, user, v);
     }
     if (rc != LK_OK) {
         return rc;
@@ -261,29 +288,24 @@ int lk_cred_set(struct lk_lock *lk, uint16_t cred, int type, uint16_t user,
     v[CRED_USER] = (uint8_t)user;
     v[CRED_LEN] = (uint8_t)len;
     v[3] = 0;
+#if LK_WITH_TOKENS
     if (type == LK_CRED_REMOTE_TOKEN) {
         rc = lk->port->entropy(lk->port->ctx, v + CRED_DIGEST, DIGEST_BYTES);
         rc = (rc > 0) ? LK_ERR_RANGE : rc;
-    } else {
-        want[0] = (type == LK_CRED_PROGRAMMING_PIN) ? (uint8_t)LK_CRED_PIN : (uint8_t)type;
-        lk_cred_digest(lk, (uint8_t)type, data, len, want + 1);
-        lk_copy(v + CRED_DIGEST, want + 1, DIGEST_BYTES);
-        b.pred = pred_same;
-        b.want = want;
-        rc = bits_scan(lk, &b, KEY_CRED0, LK_CREDS_MAX);
-        if (rc == LK_OK) {
-            unsigned i;
-
-            for (i = 0; i < LK_CREDS_MAX; i++) {
-                if (i != cred && bit(&b, i)) {
-                    rc = LK_ERR_EXIST;
-                }
-            }
+    } else
+#endif
+    {
+        /* A secret is enrolled once per class: refuse it under another index. */
+        lk_cred_digest(lk, (uint8_t)type, data, len, v + CRED_DIGEST);
+        s.want = v;
+        rc = scan_keys(lk, &s, SCAN_SAME, KEY_CRED0, LK_CREDS_MAX);
+        clear(&s, cred);
+        if (rc == LK_OK && first(&s, LK_CREDS_MAX, 1) < LK_CREDS_MAX) {
+            rc = LK_ERR_EXIST;
         }
-        lk_wipe(want, sizeof want);
     }
     if (rc == LK_OK) {
-        rc = lk_rec_set(lk, (uint16_t)(KEY_CRED0 + cred), v, CRED_BYTES);
+        rc = lk_rec_write(lk, (uint16_t)(KEY_CRED0 + cred), v, CRED_BYTES);
     }
     lk_wipe(v, sizeof v);
     return rc;
@@ -291,27 +313,19 @@ int lk_cred_set(struct lk_lock *lk, uint16_t cred, int type, uint16_t user,
 
 int lk_cred_delete(struct lk_lock *lk, uint16_t cred)
 {
-    int rc = ready(lk);
+    int rc = lk_cred_args(lk, lk, cred, LK_CREDS_MAX);
 
-    if (rc != LK_OK) {
-        return rc;
-    }
-    return (cred < LK_CREDS_MAX) ? lk_store_del(lk, (uint16_t)(KEY_CRED0 + cred))
-                                 : LK_ERR_RANGE;
+    return (rc == LK_OK) ? lk_store_del(lk, (uint16_t)(KEY_CRED0 + cred)) : rc;
 }
 
 int lk_cred_get(struct lk_lock *lk, uint16_t cred, uint8_t *type, uint16_t *user)
 {
-    uint8_t v[CRED_BYTES];
-    int rc = ready(lk);
+    uint8_t v[CRED_BYTES + MAC_BYTES];
+    int rc = lk_cred_args(lk, (type != NULL) ? user : NULL, cred, LK_CREDS_MAX);
 
-    if (rc != LK_OK || type == NULL || user == NULL) {
-        return (rc != LK_OK) ? rc : LK_ERR_INVAL;
+    if (rc == LK_OK) {
+        rc = lk_rec_read(lk, (uint16_t)(KEY_CRED0 + cred), v, CRED_BYTES);
     }
-    if (cred >= LK_CREDS_MAX) {
-        return LK_ERR_RANGE;
-    }
-    rc = lk_rec_get(lk, (uint16_t)(KEY_CRED0 + cred), v, CRED_BYTES);
     if (rc == LK_OK) {
         *type = v[CRED_TYPE];
         *user = v[CRED_USER];
@@ -322,39 +336,35 @@ int lk_cred_get(struct lk_lock *lk, uint16_t cred, uint8_t *type, uint16_t *user
 
 int lk_free_index(struct lk_lock *lk, int what, uint16_t *index)
 {
-    struct bits b;
+    struct scan s;
     unsigned n = (what == 0) ? LK_USERS_MAX : LK_CREDS_MAX;
     unsigned i;
-    int rc = ready(lk);
+    int rc = lk_cred_args(lk, index, (unsigned)what, 2u);
 
-    if (rc != LK_OK || index == NULL) {
-        return (rc != LK_OK) ? rc : LK_ERR_INVAL;
+    if (rc == LK_OK) {
+        rc = scan_keys(lk, &s, SCAN_LIVE, (what == 0) ? KEY_USER0 : KEY_CRED0, n);
     }
-    if (what != 0 && what != 1) {
-        return LK_ERR_RANGE;
+    if (rc != LK_OK) {
+        return rc;
     }
-    b.pred = pred_any;
-    b.want = NULL;
-    rc = bits_scan(lk, &b, (what == 0) ? KEY_USER0 : KEY_CRED0, n);
-    for (i = 0; rc == LK_OK && i < n; i++) {
-        if (!bit(&b, i)) {
-            *index = (uint16_t)i;
-            return LK_OK;
-        }
+    i = first(&s, n, 0);
+    if (i >= n) {
+        return LK_ERR_NOSPC;
     }
-    return (rc == LK_OK) ? LK_ERR_NOSPC : rc;
+    *index = (uint16_t)i;
+    return LK_OK;
 }
 
 /* ---- keys for apps ---- */
 
+#if LK_WITH_TOKENS
 static const uint8_t token_label[3] = { 'L', 'K', 'T' };
-static const char offline_label[] = "lockcore offline key v1";
 
 int lk_token_record(struct lk_lock *lk, uint16_t cred, uint8_t nonce[DIGEST_BYTES],
                     uint8_t *user)
 {
-    uint8_t v[CRED_BYTES];
-    int rc = lk_rec_get(lk, (uint16_t)(KEY_CRED0 + cred), v, CRED_BYTES);
+    uint8_t v[CRED_BYTES + MAC_BYTES];
+    int rc = lk_rec_read(lk, (uint16_t)(KEY_CRED0 + cred), v, CRED_BYTES);
 
     if (rc == LK_OK && v[CRED_TYPE] != LK_CRED_REMOTE_TOKEN) {
         rc = LK_ERR_NOENT;
@@ -386,13 +396,10 @@ int lk_token_key(struct lk_lock *lk, uint16_t cred, uint8_t key[32])
 {
     uint8_t nonce[DIGEST_BYTES];
     uint8_t user;
-    int rc = ready(lk);
+    int rc = lk_cred_args(lk, key, cred, LK_CREDS_MAX);
 
-    if (rc != LK_OK || key == NULL) {
-        return (rc != LK_OK) ? rc : LK_ERR_INVAL;
-    }
-    if (cred >= LK_CREDS_MAX) {
-        return LK_ERR_RANGE;
+    if (rc != LK_OK) {
+        return rc;
     }
     rc = lk_token_record(lk, cred, nonce, &user);
     if (rc == LK_OK) {
@@ -401,36 +408,47 @@ int lk_token_key(struct lk_lock *lk, uint16_t cred, uint8_t key[32])
     lk_wipe(nonce, sizeof nonce);
     return rc;
 }
+#else
+/* NOLINTNEXTLINE(readability-non-const-parameter): the public signature */
+int lk_token_key(struct lk_lock *lk, uint16_t cred, uint8_t key[32])
+{
+    (void)cred;
+    (void)key;
+    return stripped(lk);
+}
+#endif
 
+/* NOLINTNEXTLINE(readability-non-const-parameter): the public signature */
 int lk_offline_key(struct lk_lock *lk, uint8_t key[32])
 {
-    int rc = ready(lk);
+#if LK_WITH_OFFLINE
+    static const char label[] = "lockcore offline key v1";
+    int rc = lk_cred_args(lk, key, 0, 1);
 
-    if (rc != LK_OK || key == NULL) {
-        return (rc != LK_OK) ? rc : LK_ERR_INVAL;
+    if (rc == LK_OK) {
+        lk_hmac_sha256(lk->cred.key, sizeof lk->cred.key, label, sizeof label - 1u, key);
     }
-    lk_hmac_sha256(lk->cred.key, sizeof lk->cred.key, offline_label, sizeof offline_label - 1u,
-                   key);
-    return LK_OK;
+    return rc;
+#else
+    (void)key;
+    return stripped(lk);
+#endif
 }
 
 /* ---- settings ---- */
 
 int lk_set_mode(struct lk_lock *lk, int mode)
 {
-    uint8_t v;
-    int rc = ready(lk);
+    int rc = lk_cred_args(lk, lk, (unsigned)mode, LK_MODE_COUNT_);
 
-    if (rc != LK_OK) {
-        return rc;
-    }
-    if (mode < 0 || mode >= LK_MODE_COUNT_) {
-        return LK_ERR_RANGE;
-    }
-    v = (uint8_t)mode;
-    rc = lk_rec_set(lk, KEY_MODE, &v, 1);
     if (rc == LK_OK) {
-        lk->cred.mode = v;
+        uint8_t v[1u + MAC_BYTES];
+
+        v[0] = (uint8_t)mode;
+        rc = lk_rec_write(lk, KEY_MODE, v, 1);
+    }
+    if (rc == LK_OK) {
+        lk->cred.mode = (uint8_t)mode;
     }
     return rc;
 }
@@ -446,14 +464,13 @@ int lk_set_time_zone(struct lk_lock *lk, int offset_min)
 {
     int rc = lk_check(lk);
 
-    if (rc != LK_OK) {
-        return rc;
+    if (rc == LK_OK && (unsigned)offset_min + 720u > 720u + 840u) {
+        rc = LK_ERR_RANGE;
     }
-    if (offset_min < -720 || offset_min > 840) {
-        return LK_ERR_RANGE;
+    if (rc == LK_OK) {
+        lk->cred.tz_min = (int16_t)offset_min;
     }
-    lk->cred.tz_min = (int16_t)offset_min;
-    return LK_OK;
+    return rc;
 }
 
 int lk_lockout_info(const struct lk_lock *lk, struct lk_lockout_info *out)
@@ -462,8 +479,11 @@ int lk_lockout_info(const struct lk_lock *lk, struct lk_lockout_info *out)
     uint32_t next;
     int rc = lk_check(lk);
 
-    if (rc != LK_OK || out == NULL) {
-        return (rc != LK_OK) ? rc : LK_ERR_INVAL;
+    if (rc == LK_OK && out == NULL) {
+        rc = LK_ERR_INVAL;
+    }
+    if (rc != LK_OK) {
+        return rc;
     }
     c = &lk->cred;
     next = lk_lockout_len(lk, (uint8_t)((c->tier < 255u) ? c->tier + 1u : 255u)) / 1000u;

@@ -8,6 +8,7 @@
 #define ENTRY_OFFLINE 0x02u  /* began with '*': an offline code */
 #define ENTRY_OVERLONG 0x04u /* too many digits: dropped, waits for '#' */
 #define OFFLINE_DIGITS 14u
+#define CHAL_BYTES 16u       /* a token challenge; lk_cred.chal has 2 more bytes */
 
 static int ready(const struct lk_lock *lk)
 {
@@ -19,6 +20,17 @@ static int ready(const struct lk_lock *lk)
     return rc;
 }
 
+#if !LK_WITH_TOKENS || !LK_WITH_PRESENTED
+/* A stripped feature's entry point: the lock checked as before, then
+ * LK_ERR_NOTSUP (which ready() also gives for a lock without a key). */
+static int stripped(const struct lk_lock *lk)
+{
+    int rc = ready(lk);
+
+    return (rc != LK_OK) ? rc : LK_ERR_NOTSUP;
+}
+#endif
+
 static void entry_reset(struct lk_cred *c)
 {
     lk_wipe(c->entry, sizeof c->entry);
@@ -26,40 +38,35 @@ static void entry_reset(struct lk_cred *c)
     c->entry_flags = 0;
 }
 
-static uint8_t source_of(int type)
+/* The verdict on a presented secret. */
+static int present(struct lk_lock *lk, uint32_t now, uint8_t type, uint8_t source,
+                   const uint8_t *data, size_t len)
 {
-    switch (type) {
-    case LK_CRED_RFID: return LK_SRC_RFID;
-    case LK_CRED_REMOTE_TOKEN: return LK_SRC_REMOTE;
-    case LK_CRED_PIN: return LK_SRC_KEYPAD;
-    default: return LK_SRC_BIOMETRIC;
-    }
+    struct lk_probe *p = &lk->cred.probe; /* in the instance: less stack */
+
+    p->type = type;
+    p->source = source;
+    p->data = data;
+    p->len = (uint8_t)len;
+    return lk_verdict(lk, now, p);
 }
 
 /* '#': judge the entry. */
 static int enter(struct lk_lock *lk, uint32_t now)
 {
     struct lk_cred *c = &lk->cred;
-    struct lk_probe p;
-    uint8_t flags = c->entry_flags;
+    uint32_t flags = c->entry_flags;
     int rc;
 
     if (flags & ENTRY_OVERLONG) {
-        entry_reset(c);
-        return LK_VERDICT_NONE; /* already counted and denied */
-    }
-    if (flags & ENTRY_OFFLINE) {
+        rc = LK_VERDICT_NONE; /* already counted and denied */
+#if LK_WITH_OFFLINE
+    } else if (flags & ENTRY_OFFLINE) {
         rc = lk_offline_enter(lk, now, c->entry, c->n);
-        entry_reset(c);
-        return rc;
+#endif
+    } else {
+        rc = present(lk, now, LK_CRED_PIN, LK_SRC_KEYPAD, c->entry, c->n);
     }
-    lk_fill((uint8_t *)&p, 0, sizeof p);
-    p.type = LK_CRED_PIN;
-    p.source = LK_SRC_KEYPAD;
-    p.data = c->entry;
-    p.len = c->n;
-    rc = lk_verdict(lk, now, &p);
-    lk_wipe(&p, sizeof p);
     entry_reset(c);
     return rc;
 }
@@ -86,7 +93,7 @@ int lk_keypad_key(struct lk_lock *lk, char key)
 {
     struct lk_cred *c;
     uint32_t now;
-    unsigned max;
+    uint32_t flags;
     int rc = ready(lk);
 
     if (rc != LK_OK) {
@@ -111,20 +118,21 @@ int lk_keypad_key(struct lk_lock *lk, char key)
          * would be spent for nothing: keep the entry for another '#'. */
         return lk_act_busy(lk, now) ? LK_ERR_BUSY : enter(lk, now);
     }
+    flags = c->entry_flags;
     if (key == '*') {
-        if (c->entry_flags & ENTRY_STARTED) {
-            entry_reset(c); /* cancel */
-        } else {
+        entry_reset(c); /* cancel */
+#if LK_WITH_OFFLINE
+        if (!(flags & ENTRY_STARTED)) {
             c->entry_flags = ENTRY_STARTED | ENTRY_OFFLINE;
         }
+#endif
         return LK_VERDICT_NONE;
     }
-    c->entry_flags |= ENTRY_STARTED;
-    if (c->entry_flags & ENTRY_OVERLONG) {
+    c->entry_flags = (uint8_t)(flags | ENTRY_STARTED);
+    if (flags & ENTRY_OVERLONG) {
         return LK_ERR_RANGE;
     }
-    max = (c->entry_flags & ENTRY_OFFLINE) ? OFFLINE_DIGITS : lk->cfg.keypad_max_digits;
-    if (c->n >= max) {
+    if (c->n >= ((flags & ENTRY_OFFLINE) ? OFFLINE_DIGITS : lk->cfg.keypad_max_digits)) {
         return overlong(lk, now);
     }
     c->entry[c->n++] = (uint8_t)key;
@@ -133,15 +141,16 @@ int lk_keypad_key(struct lk_lock *lk, char key)
 
 int lk_cred_present(struct lk_lock *lk, int type, const uint8_t *data, size_t len)
 {
-    struct lk_probe p;
+#if LK_WITH_PRESENTED
+    uint32_t now;
+    uint8_t source;
     int rc = ready(lk);
 
     if (rc != LK_OK) {
         return rc;
     }
-    if (type != LK_CRED_RFID && type != LK_CRED_FINGERPRINT && type != LK_CRED_FINGER_VEIN &&
-        type != LK_CRED_FACE) {
-        return LK_ERR_NOTSUP;
+    if ((unsigned)type - LK_CRED_RFID > (unsigned)(LK_CRED_FACE - LK_CRED_RFID)) {
+        return LK_ERR_NOTSUP; /* RFID, FINGERPRINT, FINGER_VEIN, FACE only */
     }
     if (data == NULL) {
         return LK_ERR_INVAL;
@@ -149,21 +158,24 @@ int lk_cred_present(struct lk_lock *lk, int type, const uint8_t *data, size_t le
     if (len < 1u || len > LK_CRED_DATA_MAX) {
         return LK_ERR_RANGE;
     }
+    source = (type == LK_CRED_RFID) ? LK_SRC_RFID : LK_SRC_BIOMETRIC;
+    now = lk->port->now_ms(lk->port->ctx);
     if (lk_locked_out(lk, (uint8_t)type)) {
-        return lk_refuse_locked(lk, lk->port->now_ms(lk->port->ctx), source_of(type));
+        return lk_refuse_locked(lk, now, source);
     }
-    if (lk_act_busy(lk, lk->port->now_ms(lk->port->ctx))) {
+    if (lk_act_busy(lk, now)) {
         return LK_ERR_BUSY;
     }
-    lk_fill((uint8_t *)&p, 0, sizeof p);
-    p.type = (uint8_t)type;
-    p.source = source_of(type);
-    p.data = data;
-    p.len = (uint8_t)len;
-    rc = lk_verdict(lk, lk->port->now_ms(lk->port->ctx), &p);
-    lk_wipe(&p, sizeof p);
-    return rc;
+    return present(lk, now, (uint8_t)type, source, data, len);
+#else
+    (void)type;
+    (void)data;
+    (void)len;
+    return stripped(lk);
+#endif
 }
+
+#if LK_WITH_TOKENS
 
 int lk_token_challenge(struct lk_lock *lk, uint8_t challenge[16])
 {
@@ -178,13 +190,13 @@ int lk_token_challenge(struct lk_lock *lk, uint8_t challenge[16])
         return LK_ERR_NOTSUP;
     }
     c->chal_open = 0;
-    rc = lk->port->entropy(lk->port->ctx, c->chal, sizeof c->chal);
+    rc = lk->port->entropy(lk->port->ctx, c->chal, CHAL_BYTES);
     if (rc != LK_OK) {
         return (rc < 0) ? rc : LK_ERR_RANGE;
     }
     c->chal_open = 1;
     c->t_chal = lk->port->now_ms(lk->port->ctx);
-    lk_copy(challenge, c->chal, sizeof c->chal);
+    lk_copy(challenge, c->chal, CHAL_BYTES);
     return LK_OK;
 }
 
@@ -192,22 +204,16 @@ int lk_token_check(struct lk_lock *lk, uint16_t cred, const uint8_t *nonce,
                    const uint8_t mac[32], int open)
 {
     struct lk_cred *c = &lk->cred;
-    struct lk_hmac h;
     uint8_t key[LK_SHA256_BYTES];
-    uint8_t want[LK_SHA256_BYTES];
-    uint8_t idx[2];
     int ok;
 
     lk_token_derive(lk, cred, nonce, key);
-    idx[0] = (uint8_t)(cred >> 8);
-    idx[1] = (uint8_t)cred;
-    lk_hmac_init(&h, key, sizeof key);
-    lk_hmac_update(&h, c->chal, sizeof c->chal);
-    lk_hmac_update(&h, idx, sizeof idx);
-    lk_hmac_final(&h, want);
-    ok = lk_ct_equal(want, mac, sizeof want) & open;
+    /* the message, challenge || cred big-endian, in place after the challenge */
+    c->chal[CHAL_BYTES] = (uint8_t)(cred >> 8);
+    c->chal[CHAL_BYTES + 1u] = (uint8_t)cred;
+    lk_hmac_sha256(key, sizeof key, c->chal, CHAL_BYTES + 2u, key); /* out may be key */
+    ok = lk_ct_equal(key, mac, sizeof key) & open;
     lk_wipe(key, sizeof key);
-    lk_wipe(want, sizeof want);
     lk_wipe(c->chal, sizeof c->chal);
     return ok;
 }
@@ -259,14 +265,39 @@ int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
                        cred);
     }
     rc = lk_decide(lk, now, LK_SRC_REMOTE, LK_CRED_REMOTE_TOKEN, user, cred);
+    if (rc == LK_VERDICT_GRANTED) {
+        rc = lk_grant(lk, now, LK_SRC_REMOTE, user, cred);
+    }
     lk_fail_end(lk, now, lk_verdict_opened(rc), LK_SRC_REMOTE);
     return rc;
 }
 
+#else /* !LK_WITH_TOKENS */
+
+/* NOLINTNEXTLINE(readability-non-const-parameter): the public signature */
+int lk_token_challenge(struct lk_lock *lk, uint8_t challenge[16])
+{
+    (void)challenge;
+    return stripped(lk);
+}
+
+int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32])
+{
+    (void)cred;
+    (void)mac;
+    return stripped(lk);
+}
+
+#endif /* LK_WITH_TOKENS */
+
+/* Entry timeout, challenge lifetime, dual/tri window, lockout end. */
 void lk_cred_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
 {
     struct lk_cred *c = &lk->cred;
 
+    if ((c->entry_flags | c->chal_open | c->pend_n | c->locked) == 0u) {
+        return; /* idle */
+    }
     if (c->entry_flags & ENTRY_STARTED) {
         uint32_t until = c->t_key + lk->cfg.digit_timeout_ms;
 
@@ -276,6 +307,7 @@ void lk_cred_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
             lk_deadline_want(dl, until);
         }
     }
+#if LK_WITH_TOKENS
     if (c->chal_open) {
         uint32_t until = c->t_chal + LK_TOKEN_CHALLENGE_MS;
 
@@ -286,6 +318,7 @@ void lk_cred_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
             lk_deadline_want(dl, until);
         }
     }
+#endif
     if (c->pend_n != 0u) {
         uint32_t until = c->t_pend + lk->cfg.multi_window_ms;
 

@@ -22,27 +22,54 @@
 #define CRED_LEN 2u /* PIN length, or data length */
 #define CRED_DIGEST 4u
 #define CRED_BYTES (CRED_DIGEST + DIGEST_BYTES)
+/* User record value (lk_user_encode). */
+#define USER_TYPE 0u
+#define USER_ENABLED 1u
+#define USER_RULE 2u
+#define USER_WEEK_DAYS 3u
+#define USER_WEEK_START 4u /* 16 bits */
+#define USER_WEEK_END 6u   /* 16 bits */
+#define USER_YEAR_START 8u /* 32 bits */
+#define USER_YEAR_END 12u  /* 32 bits */
+#define USER_EXPIRING 16u  /* 16 bits */
+#define USER_FIRST_USE 18u /* 32 bits */
 #define USER_BYTES 22u
 #define LOCKOUT_BYTES 5u
 #define OFFLINE_BYTES (13u + 4u * LK_OFFLINE_USED_MAX)
 
-/* PIN windows of a keypad entry, for the largest configuration. */
+/* PIN windows of length l in a keypad entry of n digits; at most
+ * LK_WIN_MAX_ (lockcore/lock.h) over all lengths. */
 #define WIN_COUNT(n, l) ((n) >= (l) ? (n) - (l) + 1u : 0u)
-#define WIN_MAX                                                                          \
-    (WIN_COUNT(LK_KEYPAD_DIGITS_MAX, LK_PIN_LEN_MIN) * (LK_PIN_LEN_MAX - LK_PIN_LEN_MIN + 1u))
+#if USER_BYTES + MAC_BYTES > 56u || OFFLINE_BYTES + MAC_BYTES > 56u || LK_SHA256_BYTES > 56u || \
+    LK_SHA256_BYTES > 3u * (4u + LK_CRED_REC_BYTES_)
+#error "lk_cred.work.rec and .cand (lockcore/lock.h) must hold a user record, the offline state and a digest"
+#endif
+#if CRED_BYTES + MAC_BYTES != LK_CRED_REC_BYTES_
+#error "LK_CRED_REC_BYTES_ (lockcore/lock.h) must be the credential record size"
+#endif
+
+/* cred.c: the checks every credential call starts with, in this order:
+ * lk_check, the engine usable (a device key: else LK_ERR_NOTSUP), ptr not
+ * NULL (LK_ERR_INVAL), idx < n (LK_ERR_RANGE). */
+int lk_cred_args(const struct lk_lock *lk, const void *ptr, unsigned idx, unsigned n);
 
 /* cred_rec.c: authenticated records and secret digests. */
 /* digest of data (len <= DIGEST_IN_BYTES; data[0] readable even for len
  * 0) in its class (PROGRAMMING_PIN shares PIN's). */
 void lk_cred_digest(const struct lk_lock *lk, uint8_t type, const uint8_t *data, size_t len,
                     uint8_t out[LK_SHA256_BYTES]);
-/* Read key's value of exactly len bytes and check its MAC: LK_OK,
- * LK_ERR_NOENT, LK_ERR_CORRUPT (wrong size or MAC), or a port error. */
-int lk_rec_get(struct lk_lock *lk, uint16_t key, uint8_t *val, uint8_t len);
 /* 1 if val (len bytes, its MAC after them) is authentic for key. */
 int lk_rec_mac_ok(const struct lk_lock *lk, uint16_t key, const uint8_t *val, uint8_t len);
-/* Write val (len bytes) with its MAC. */
-int lk_rec_set(struct lk_lock *lk, uint16_t key, const uint8_t *val, uint8_t len);
+/* Authenticated records, in place: rec holds len bytes of value and room
+ * for the MAC after them (len + MAC_BYTES). lk_rec_read reads key's value
+ * of exactly len bytes and checks its MAC: LK_OK, LK_ERR_NOENT,
+ * LK_ERR_CORRUPT (wrong size or MAC), or a port error; rec keeps what it
+ * read even when it fails. lk_rec_write fills in the MAC and writes. */
+int lk_rec_read(struct lk_lock *lk, uint16_t key, uint8_t *rec, uint8_t len);
+int lk_rec_write(struct lk_lock *lk, uint16_t key, uint8_t *rec, uint8_t len);
+/* lk_rec_read into val (len bytes, no room for the MAC needed) through a
+ * buffer on the stack; the library uses lk_rec_read (tools may use this). */
+int lk_rec_get(struct lk_lock *lk, uint16_t key, uint8_t *val, uint8_t len);
 /* Persist attempts, guesses, tier and the locked flag. */
 int lk_lockout_save(struct lk_lock *lk);
 /* Decode a user record value. */
@@ -50,20 +77,16 @@ void lk_user_decode(const uint8_t *v, struct lk_user *u);
 void lk_user_encode(const struct lk_user *u, uint8_t *v);
 
 /* verdict.c: what is being presented, and the decision. */
-struct lk_probe {
-    uint8_t type;   /* enum lk_cred_type searched for (PIN also finds PROGRAMMING_PIN) */
-    uint8_t source; /* enum lk_source for events */
-    uint8_t nwin;   /* windows (1 except for keypad entries) */
-    uint8_t guesses;/* wrong guesses this presentation costs if nothing matches */
-    const uint8_t *data; /* the presented secret (keypad digits, card UID, ...) */
-    uint8_t len;
-    uint32_t tag[WIN_MAX]; /* first digest bytes of each window */
-};
-/* Window w of a keypad probe: start and length. */
-void lk_probe_window(const struct lk_lock *lk, const struct lk_probe *p, unsigned w,
-                     uint8_t *start, uint8_t *len);
-/* Tags for every window of p (p->data, len, type set). */
-void lk_probe_tags(const struct lk_lock *lk, struct lk_probe *p);
+/* (struct lk_probe, what is presented, and struct lk_match_result are in
+ * struct lk_cred: lk->cred.probe and lk->cred.match.) */
+/* (lk_probe_tags and lk_match are apart from lk_verdict so that their
+ * buffers are not on the stack under lk_decide.) */
+/* The tag of every window of p into lk->cred.tag, in window order (by
+ * length, then start); sets p's lo, hi and guesses. */
+void lk_probe_tags(struct lk_lock *lk, struct lk_probe *p);
+/* Match p (tags computed) against every stored credential. Its cost depends
+ * on the number of records and windows only, not on the secrets. */
+int lk_match(struct lk_lock *lk, const struct lk_probe *p, struct lk_match_result *m);
 /* Length of the lockout of tier (1 = first), ms. */
 uint32_t lk_lockout_len(const struct lk_lock *lk, uint8_t tier);
 /* lk_cred.locked bits besides 1 (a lockout runs). */
@@ -71,7 +94,21 @@ uint32_t lk_lockout_len(const struct lk_lock *lk, uint8_t tier);
 /* Input refused by a lockout: one DENIED (LOCKED_OUT) event per lockout;
  * returns LK_ERR_AGAIN. */
 int lk_refuse_locked(struct lk_lock *lk, uint32_t now, uint8_t source);
-/* After a recognised credential of user: rights, schedules, mode, rules. */
+/* The rights of user (schedules, mode, rules) for a recognised credential,
+ * its record (authentic) in lk->cred.work.rec: LK_VERDICT_GRANTED if the
+ * door may open (a duress alarm raised), LK_RIGHTS_SAVE if it may once the
+ * record, changed by a one-shot effect, is saved, else the verdict it ended
+ * with (events emitted). Apart from lk_decide, which reads and saves the
+ * record, so that its frame is not under the store's. */
+#define LK_RIGHTS_SAVE 0x100
+int lk_rights(struct lk_lock *lk, uint32_t now, uint8_t source, uint8_t ctype, uint16_t user,
+              uint16_t cred);
+/* RESTRICTED unless the time rules of the user record v allow now; NONE
+ * if they do. (Apart from lk_rights to keep its frame small.) */
+uint8_t lk_time_rules(const struct lk_lock *lk, uint32_t now, const uint8_t *v);
+/* After a recognised credential of user: its record and lk_rights decide.
+ * LK_VERDICT_GRANTED: the caller grants (lk_grant), from its own, shallower
+ * frame; anything else is the verdict or an error, events emitted. */
 int lk_decide(struct lk_lock *lk, uint32_t now, uint8_t source, uint8_t ctype, uint16_t user,
               uint16_t cred);
 /* 1 if a lockout runs that covers type. */
@@ -86,17 +123,6 @@ int lk_fail_begin(struct lk_lock *lk, uint32_t now, uint8_t guesses);
 void lk_fail_end(struct lk_lock *lk, uint32_t now, int opened, uint8_t source);
 /* 1 for the verdicts that reset the count. */
 int lk_verdict_opened(int verdict);
-/* What lk_match found. */
-struct lk_match_result {
-    uint8_t found;  /* a live credential matched, digest and MAC */
-    uint8_t forged; /* a digest matched but its record's MAC did not */
-    uint8_t type;   /* the matching credential's type, index and user */
-    uint16_t cred;
-    uint16_t user;
-};
-/* Match p (tags computed) against every stored credential. Its cost depends
- * on the number of records and windows only, not on the secrets. */
-int lk_match(struct lk_lock *lk, struct lk_probe *p, struct lk_match_result *m);
 /* Match p against the store and decide; returns the verdict or an error. */
 int lk_verdict(struct lk_lock *lk, uint32_t now, struct lk_probe *p);
 /* Emit a denial. */
@@ -129,6 +155,16 @@ int lk_offline_mount(struct lk_lock *lk, int users);
  * both are always computed, whatever the digits. */
 void lk_offline_mac(const struct lk_lock *lk, uint32_t epoch, const uint8_t *digits, uint32_t r,
                     uint32_t *ok0, uint32_t *ok1);
+/* Check a keypad entry of n digits as an offline code at wall time t: bit
+ * 0 set if its MAC holds under epoch, bit 1 under epoch + 1 (both always
+ * computed for a well-formed code); *r the value its digits resolve to.
+ * (This and lk_offline_admit are apart from lk_offline_enter to keep its
+ * frame small.) */
+uint32_t lk_offline_code(const struct lk_lock *lk, const uint8_t *digits, uint32_t n,
+                         uint32_t t, uint32_t epoch, uint32_t *r);
+/* 1 if the code's window holds at wall time t and, for a one-time code,
+ * it was not used yet (it is marked used in the state in lk->cred.work). */
+uint32_t lk_offline_admit(struct lk_lock *lk, const uint8_t *digits, uint32_t r, uint32_t t);
 /* Create the state record if it is missing (with the first user). */
 int lk_offline_create(struct lk_lock *lk);
 int lk_offline_enter(struct lk_lock *lk, uint32_t now, const uint8_t *digits, uint8_t n);

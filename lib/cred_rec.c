@@ -6,70 +6,94 @@
  */
 #include "cred_internal.h"
 
-static const uint8_t mac_label[3] = { 'L', 'K', 'M' };
-static const uint8_t digest_label[3] = { 'L', 'K', 'D' };
+/* Start h under the device key with the 5 bytes at in: the label "LK" and
+ * tag (written here), then in[3] and in[4] as the caller set them. */
+static void hmac_start(const struct lk_lock *lk, struct lk_hmac *h, uint8_t *in, uint8_t tag)
+{
+    in[0] = 'L';
+    in[1] = 'K';
+    in[2] = tag;
+    lk_hmac_init(h, lk->cred.key, sizeof lk->cred.key);
+    lk_hmac_update(h, in, 5);
+}
 
 void lk_cred_digest(const struct lk_lock *lk, uint8_t type, const uint8_t *data, size_t len,
                     uint8_t out[LK_SHA256_BYTES])
 {
     struct lk_hmac h;
-    uint8_t in[2u + DIGEST_IN_BYTES];
+    uint8_t in[8];
     uint32_t i;
 
-    in[0] = (type == LK_CRED_PROGRAMMING_PIN) ? (uint8_t)LK_CRED_PIN : type;
-    in[1] = (uint8_t)len;
+    in[3] = (type == LK_CRED_PROGRAMMING_PIN) ? (uint8_t)LK_CRED_PIN : type;
+    in[4] = (uint8_t)len;
+    hmac_start(lk, &h, in, 'D');
     /* Zero-padded to a fixed size with a branch-free copy (data[0] stands
      * in past the end), so the cost is the same for any length: a real
      * window and a dummy one cost alike. */
     for (i = 0; i < DIGEST_IN_BYTES; i++) {
         uint32_t m = 0u - ((i - (uint32_t)len) >> 31); /* all ones while i < len */
 
-        in[2u + i] = (uint8_t)(data[i & m] & m);
+        in[i & 7u] = (uint8_t)(data[i & m] & m);
+        if ((i & 7u) == 7u) {
+            lk_hmac_update(&h, in, sizeof in);
+        }
     }
-    lk_hmac_init(&h, lk->cred.key, sizeof lk->cred.key);
-    lk_hmac_update(&h, digest_label, sizeof digest_label);
-    lk_hmac_update(&h, in, sizeof in);
     lk_hmac_final(&h, out);
     lk_wipe(in, sizeof in);
 }
 
-static void rec_mac(const struct lk_lock *lk, uint16_t key, const uint8_t *val, uint8_t len,
-                    uint8_t out[LK_SHA256_BYTES])
+/* The MAC of key's value val (len bytes). put != NULL: its first MAC_BYTES
+ * into put (returns 1); else 1 if they equal val[len..], 0 if not. */
+static int rec_mac(const struct lk_lock *lk, uint16_t key, const uint8_t *val, uint8_t len,
+                   uint8_t *put)
 {
     struct lk_hmac h;
-    uint8_t k[2];
-
-    lk_put16(k, key);
-    lk_hmac_init(&h, lk->cred.key, sizeof lk->cred.key);
-    lk_hmac_update(&h, mac_label, sizeof mac_label);
-    lk_hmac_update(&h, k, sizeof k);
-    lk_hmac_update(&h, val, len);
-    lk_hmac_final(&h, out);
-}
-
-int lk_rec_mac_ok(const struct lk_lock *lk, uint16_t key, const uint8_t *val, uint8_t len)
-{
     uint8_t mac[LK_SHA256_BYTES];
-    int ok;
+    int ok = 1;
 
-    rec_mac(lk, key, val, len, mac);
-    ok = lk_ct_equal(mac, val + len, MAC_BYTES);
+    lk_put16(mac + 3, key);
+    hmac_start(lk, &h, mac, 'M');
+    lk_hmac_update(&h, val, len);
+    lk_hmac_final(&h, mac);
+    if (put != NULL) {
+        lk_copy(put, mac, MAC_BYTES);
+    } else {
+        ok = lk_ct_equal(mac, val + len, MAC_BYTES);
+    }
     lk_wipe(mac, sizeof mac);
     return ok;
 }
 
+int lk_rec_mac_ok(const struct lk_lock *lk, uint16_t key, const uint8_t *val, uint8_t len)
+{
+    return rec_mac(lk, key, val, len, NULL);
+}
+
+int lk_rec_read(struct lk_lock *lk, uint16_t key, uint8_t *rec, uint8_t len)
+{
+    uint8_t got = 0;
+    /* A longer record does not fit (NOSPC): not one of ours either. */
+    int rc = lk_store_get(lk, key, rec, (uint8_t)(len + MAC_BYTES), &got);
+
+    if (rc == LK_OK && got == len + MAC_BYTES) {
+        return rec_mac(lk, key, rec, len, NULL) ? LK_OK : LK_ERR_CORRUPT;
+    }
+    return (rc == LK_OK || rc == LK_ERR_NOSPC) ? LK_ERR_CORRUPT : rc;
+}
+
+int lk_rec_write(struct lk_lock *lk, uint16_t key, uint8_t *rec, uint8_t len)
+{
+    (void)rec_mac(lk, key, rec, len, rec + len);
+    return lk_store_set(lk, key, rec, (uint8_t)(len + MAC_BYTES));
+}
+
 int lk_rec_get(struct lk_lock *lk, uint16_t key, uint8_t *val, uint8_t len)
 {
-    uint8_t buf[LK_STORE_VALUE_MAX];
-    uint8_t got = 0;
-    int rc = lk_store_get(lk, key, buf, sizeof buf, &got);
+    uint8_t buf[OFFLINE_BYTES + MAC_BYTES]; /* the largest record */
+    int rc = LK_ERR_RANGE;
 
-    if (rc == LK_OK) {
-        rc = (got == len + MAC_BYTES && lk_rec_mac_ok(lk, key, buf, len)) ? LK_OK
-                                                                          : LK_ERR_CORRUPT;
-    }
-    if (rc == LK_ERR_NOSPC) {
-        rc = LK_ERR_CORRUPT; /* longer than any record of ours */
+    if (len <= sizeof buf - MAC_BYTES) {
+        rc = lk_rec_read(lk, key, buf, len);
     }
     if (rc == LK_OK) {
         lk_copy(val, buf, len);
@@ -78,38 +102,35 @@ int lk_rec_get(struct lk_lock *lk, uint16_t key, uint8_t *val, uint8_t len)
     return rc;
 }
 
-int lk_rec_set(struct lk_lock *lk, uint16_t key, const uint8_t *val, uint8_t len)
-{
-    uint8_t buf[LK_STORE_VALUE_MAX];
-    uint8_t mac[LK_SHA256_BYTES];
-    int rc;
-
-    if ((unsigned)len + MAC_BYTES > sizeof buf) {
-        return LK_ERR_RANGE;
-    }
-    lk_copy(buf, val, len);
-    rec_mac(lk, key, val, len, mac);
-    lk_copy(buf + len, mac, MAC_BYTES);
-    rc = lk_store_set(lk, key, buf, (uint8_t)(len + MAC_BYTES));
-    lk_wipe(buf, sizeof buf);
-    lk_wipe(mac, sizeof mac);
-    return rc;
-}
-
 int lk_lockout_save(struct lk_lock *lk)
 {
     const struct lk_cred *c = &lk->cred;
-    uint8_t v[LOCKOUT_BYTES];
+    uint8_t v[LOCKOUT_BYTES + MAC_BYTES];
 
     v[0] = c->attempts;
     lk_put16(v + 1, c->guesses);
     v[3] = c->tier;
     v[4] = (uint8_t)(c->locked != 0u);
-    return lk_rec_set(lk, KEY_LOCKOUT, v, sizeof v);
+    return lk_rec_write(lk, KEY_LOCKOUT, v, LOCKOUT_BYTES);
 }
+
+/* On a little-endian target without padding inside its first 18 bytes,
+ * a user record is struct lk_user's own first 18 bytes, then first_use_s
+ * (after two bytes of padding in the struct): copied, not field by field. */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define USER_AS_BYTES (offsetof(struct lk_user, expiring_min) == 16u)
+#else
+#define USER_AS_BYTES 0
+#endif
 
 void lk_user_encode(const struct lk_user *u, uint8_t *v)
 {
+    if (USER_AS_BYTES) {
+        lk_copy(v, (const uint8_t *)u, 18);
+        lk_put32(v + 18, u->first_use_s);
+        return;
+    }
     v[0] = u->type;
     v[1] = u->enabled;
     v[2] = u->rule;
@@ -124,6 +145,11 @@ void lk_user_encode(const struct lk_user *u, uint8_t *v)
 
 void lk_user_decode(const uint8_t *v, struct lk_user *u)
 {
+    if (USER_AS_BYTES) {
+        lk_copy((uint8_t *)u, v, 18);
+        u->first_use_s = lk_get32(v + 18);
+        return;
+    }
     u->type = v[0];
     u->enabled = v[1];
     u->rule = v[2];
@@ -140,13 +166,42 @@ void lk_user_decode(const uint8_t *v, struct lk_user *u)
 #define BOOT_TAMPERED 0x80u /* counters missing or forged: lock out, alarm */
 #define BOOT_OVER 0x40u     /* counters at the limit, lockout not yet saved */
 
-static void any_user(void *ctx, uint16_t key, const uint8_t *val, uint8_t len)
+/* What lk_cred_init's one pass over the store found: whether any user
+ * record was seen, and the latest values of the counters (0) and the mode
+ * (1) as lk_rec_read would read them (got: length + 1; 0 none or deleted). */
+struct boot {
+    uint8_t users;
+    uint8_t got[2];
+    uint8_t val[2][LOCKOUT_BYTES + MAC_BYTES];
+};
+
+static void boot_rec(void *ctx, uint16_t key, const uint8_t *val, uint8_t len)
 {
-    (void)key;
-    (void)len;
-    if (val != NULL) {
-        *(uint8_t *)ctx = 1;
+    struct boot *b = ctx;
+    unsigned i = (unsigned)key - KEY_LOCKOUT;
+
+    if (key >= KEY_USER0) {
+        b->users |= (uint8_t)(val != NULL);
+    } else if (i < 2u) {
+        b->got[i] = 0;
+        if (val != NULL) {
+            b->got[i] = (uint8_t)(len + 1u);
+            lk_copy(b->val[i], val, (len < sizeof b->val[i]) ? len : sizeof b->val[i]);
+        }
     }
+}
+
+/* The value (len bytes) of KEY_LOCKOUT + i the pass found: LK_OK,
+ * LK_ERR_NOENT or LK_ERR_CORRUPT. */
+static int boot_get(const struct lk_lock *lk, const struct boot *b, unsigned i, uint8_t len)
+{
+    if (b->got[i] == 0u) {
+        return LK_ERR_NOENT;
+    }
+    return (b->got[i] == len + MAC_BYTES + 1u &&
+            rec_mac(lk, (uint16_t)(KEY_LOCKOUT + i), b->val[i], len, NULL))
+               ? LK_OK
+               : LK_ERR_CORRUPT;
 }
 
 static int load_key(struct lk_lock *lk)
@@ -158,7 +213,7 @@ static int load_key(struct lk_lock *lk)
 
     if (p->device_key != NULL) {
         rc = p->device_key(p->ctx, c->key);
-        return (rc == 0) ? LK_OK : ((rc < 0) ? rc : LK_ERR_RANGE);
+        return (rc > 0) ? LK_ERR_RANGE : rc;
     }
     rc = lk_store_get(lk, KEY_DEVICE_KEY, c->key, sizeof c->key, &len);
     if (rc == LK_OK && len == sizeof c->key) {
@@ -182,8 +237,12 @@ static int load_key(struct lk_lock *lk)
 int lk_cred_init(struct lk_lock *lk)
 {
     struct lk_cred *c = &lk->cred;
-    uint8_t v[LOCKOUT_BYTES];
-    uint8_t users = 0;
+    struct boot b;
+    unsigned attempts = 0;
+    unsigned guesses = 0;
+    unsigned tier = 0;
+    unsigned locked = 0;
+    uint32_t now;
     int rc;
 
     lk_fill((uint8_t *)c, 0, sizeof *c);
@@ -196,80 +255,77 @@ int lk_cred_init(struct lk_lock *lk)
         return rc;
     }
     c->key_ok = 1;
-    rc = lk_store_scan(lk, KEY_USER0, KEY_USER0 + LK_USERS_MAX - 1u, any_user, &users);
+    lk_fill((uint8_t *)&b, 0, sizeof b);
+    /* One pass for the counters, the mode and whether users exist. */
+    rc = lk_store_scan(lk, KEY_LOCKOUT, KEY_USER0 + LK_USERS_MAX - 1u, boot_rec, &b);
+#if LK_WITH_OFFLINE
     if (rc == LK_OK) {
-        rc = lk_offline_mount(lk, users);
+        rc = lk_offline_mount(lk, b.users);
     }
-    if (rc == LK_OK) {
-        rc = lk_rec_get(lk, KEY_MODE, v, 1);
-        if (rc == LK_OK && v[0] < LK_MODE_COUNT_) {
-            c->mode = v[0];
-        } else if (rc == LK_ERR_CORRUPT || rc == LK_OK || users) {
-            /* Forged, or cut out while users exist (it is written with the
-             * first user): the strictest mode until the owner sets one. */
-            c->mode = LK_MODE_PRIVACY;
-            c->boot_corrupt = 1;
-        }
-        rc = (rc == LK_ERR_NOENT || rc == LK_ERR_CORRUPT) ? LK_OK : rc;
-    }
+#endif
     if (rc != LK_OK) {
         return rc;
     }
-    rc = lk_rec_get(lk, KEY_LOCKOUT, v, LOCKOUT_BYTES);
+    rc = boot_get(lk, &b, KEY_MODE - KEY_LOCKOUT, 1);
+    if (rc == LK_OK && b.val[1][0] < LK_MODE_COUNT_) {
+        c->mode = b.val[1][0];
+    } else if (rc != LK_ERR_NOENT || b.users) {
+        /* Forged, or cut out while users exist (it is written with the
+         * first user): the strictest mode until the owner sets one. */
+        c->mode = LK_MODE_PRIVACY;
+        c->boot_corrupt = 1;
+    }
+    rc = boot_get(lk, &b, 0, LOCKOUT_BYTES);
     if (rc == LK_OK) {
-        c->attempts = v[0];
-        c->guesses = lk_get16(v + 1);
-        c->tier = v[3];
-        c->locked = (uint8_t)(v[4] != 0u);
-    } else if (rc == LK_ERR_NOENT) {
-        /* The counter record exists once any user does: its absence next
-         * to users means it was cut out of the image. */
-        if (users) {
-            c->locked = BOOT_TAMPERED | 1u;
-            c->tier = 3;
+        const uint8_t *v = b.val[0];
+
+        attempts = v[0];
+        guesses = lk_get16(v + 1);
+        tier = v[3];
+        locked = (v[4] != 0u) ? 1u : 0u;
+        if (!locked && (attempts >= lk->cfg.wrong_limit || guesses >= lk->cfg.guess_limit)) {
+            /* Cut between the last wrong guess's count and its lockout. */
+            locked = BOOT_OVER | 1u;
+            tier = (tier < 255u) ? tier + 1u : 255u;
+            attempts = 0;
+            guesses = 0;
         }
-    } else if (rc == LK_ERR_CORRUPT) {
-        c->locked = BOOT_TAMPERED | 1u;
-        c->tier = 3;
-    } else {
-        return rc;
+    } else if (rc != LK_ERR_NOENT || b.users) {
+        /* Forged, or cut out of the image: it exists once any user does. */
+        locked = BOOT_TAMPERED | 1u;
+        tier = 3;
     }
-    if (c->locked == 0u && (c->attempts >= lk->cfg.wrong_limit ||
-                            c->guesses >= lk->cfg.guess_limit)) {
-        /* Cut between the last wrong guess's count and its lockout. */
-        c->locked = BOOT_OVER | 1u;
-        c->tier = (uint8_t)((c->tier < 255u) ? c->tier + 1u : 255u);
-        c->attempts = 0;
-        c->guesses = 0;
-    }
+    c->attempts = (uint8_t)attempts;
+    c->guesses = (uint16_t)guesses;
+    c->tier = (uint8_t)tier;
+    c->locked = (uint8_t)locked;
     /* After a reset the time a lockout or window had left is unknown:
      * both restart in full (cutting the power never shortens them). */
-    {
-        uint32_t now = lk->port->now_ms(lk->port->ctx);
-
-        c->t_window = now;
-        c->window_open = (uint8_t)(c->attempts != 0u || c->guesses != 0u);
-        c->t_unlock = now + lk_lockout_len(lk, c->tier);
-    }
+    now = lk->port->now_ms(lk->port->ctx);
+    c->t_window = now;
+    c->window_open = (uint8_t)(attempts != 0u || guesses != 0u);
+    c->t_unlock = now + lk_lockout_len(lk, (uint8_t)tier);
     return LK_OK;
+}
+
+static void boot_alarm(struct lk_lock *lk, uint8_t reason)
+{
+    lk_emit(lk, lk->port->now_ms(lk->port->ctx), LK_OP_ALARM, LK_SRC_UNSPECIFIED, reason,
+            LK_INDEX_NONE, LK_INDEX_NONE);
 }
 
 void lk_cred_boot_events(struct lk_lock *lk)
 {
     struct lk_cred *c = &lk->cred;
-
     uint8_t found = c->locked;
 
     if (c->offline_bad || c->boot_corrupt) {
-        lk_emit(lk, lk->port->now_ms(lk->port->ctx), LK_OP_ALARM, LK_SRC_UNSPECIFIED,
-                LK_REASON_STORE_CORRUPT, LK_INDEX_NONE, LK_INDEX_NONE);
+        boot_alarm(lk, LK_REASON_STORE_CORRUPT);
     }
-    if ((found & (BOOT_TAMPERED | BOOT_OVER)) == 0u) {
-        return;
+    if ((found & (BOOT_TAMPERED | BOOT_OVER)) != 0u) {
+        c->locked = 1;
+        (void)lk_lockout_save(lk); /* a valid record again, holding the lockout */
+        boot_alarm(lk, (found & BOOT_TAMPERED) ? LK_REASON_STORE_CORRUPT
+                                               : LK_REASON_WRONG_CODE_LIMIT);
     }
-    c->locked = 1;
-    (void)lk_lockout_save(lk); /* a valid record again, holding the lockout */
-    lk_emit(lk, lk->port->now_ms(lk->port->ctx), LK_OP_ALARM, LK_SRC_UNSPECIFIED,
-            (found & BOOT_TAMPERED) ? LK_REASON_STORE_CORRUPT : LK_REASON_WRONG_CODE_LIMIT,
-            LK_INDEX_NONE, LK_INDEX_NONE);
 }

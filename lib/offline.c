@@ -5,11 +5,20 @@
  */
 #include "cred_internal.h"
 
+#if LK_WITH_OFFLINE
+
 #define KIND_ONE_TIME 1u
 #define KIND_DAILY 2u
 #define KIND_UNTIL 3u
 #define KIND_CLEAR 9u
 #define CODE_DIGITS 14u
+
+/* The persisted state (KEY_OFFLINE), worked on in its encoded form: */
+#define ST_EPOCH 0u   /* 32 bits */
+#define ST_HIGH 4u    /* latest wall time seen at an offline code, 32 bits */
+#define ST_FLOOR 8u   /* one-time codes with id <= floor count as used (0: none) */
+#define ST_N 12u      /* used names that follow */
+#define ST_USED 13u   /* LK_OFFLINE_USED_MAX x 32 bits: id = hour index * 16 + S */
 
 static void put32be(uint8_t *p, uint32_t v)
 {
@@ -19,70 +28,37 @@ static void put32be(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-static uint32_t get32be(const uint8_t *p)
+/* The state into v (all zeros unless LK_OK); v has room for the MAC. */
+static int st_load(struct lk_lock *lk, uint8_t *v)
 {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
+    int rc = lk_rec_read(lk, KEY_OFFLINE, v, OFFLINE_BYTES);
 
-/* The persisted state (KEY_OFFLINE). */
-struct offline_state {
-    uint32_t epoch;
-    uint32_t high_s; /* latest wall time seen at an offline code */
-    uint32_t floor;  /* one-time codes with id <= floor count as used (0: none) */
-    uint8_t n;
-    uint32_t used[LK_OFFLINE_USED_MAX]; /* id = hour index * 16 + S */
-};
-
-static void st_encode(const struct offline_state *s, uint8_t *v)
-{
-    size_t i; /* 4u * i below is a pointer offset */
-
-    lk_put32(v, s->epoch);
-    lk_put32(v + 4, s->high_s);
-    lk_put32(v + 8, s->floor);
-    v[12] = s->n;
-    for (i = 0; i < LK_OFFLINE_USED_MAX; i++) {
-        lk_put32(v + 13 + 4u * i, s->used[i]);
+    if (rc != LK_OK) {
+        lk_fill(v, 0, OFFLINE_BYTES);
     }
-}
-
-static void st_decode(const uint8_t *v, struct offline_state *s)
-{
-    size_t i; /* 4u * i below is a pointer offset */
-
-    s->epoch = lk_get32(v);
-    s->high_s = lk_get32(v + 4);
-    s->floor = lk_get32(v + 8);
-    s->n = (uint8_t)((v[12] <= LK_OFFLINE_USED_MAX) ? v[12] : LK_OFFLINE_USED_MAX);
-    for (i = 0; i < LK_OFFLINE_USED_MAX; i++) {
-        s->used[i] = lk_get32(v + 13 + 4u * i);
-    }
-}
-
-static int st_load(struct lk_lock *lk, struct offline_state *s)
-{
-    uint8_t v[OFFLINE_BYTES];
-    int rc = lk_rec_get(lk, KEY_OFFLINE, v, OFFLINE_BYTES);
-
-    lk_fill((uint8_t *)s, 0, sizeof *s);
-    if (rc == LK_OK) {
-        st_decode(v, s);
+    if (v[ST_N] > LK_OFFLINE_USED_MAX) {
+        v[ST_N] = LK_OFFLINE_USED_MAX;
     }
     return rc;
 }
 
-static int st_save(struct lk_lock *lk, const struct offline_state *s)
+/* Save the state v (its MAC is filled in after it). */
+static int st_save(struct lk_lock *lk, uint8_t *v)
 {
-    uint8_t v[OFFLINE_BYTES];
+    return lk_rec_write(lk, KEY_OFFLINE, v, OFFLINE_BYTES);
+}
 
-    st_encode(s, v);
-    return lk_rec_set(lk, KEY_OFFLINE, v, OFFLINE_BYTES);
+/* The epoch moves on: every earlier code is void, no name is used. */
+static void next_epoch(uint8_t *v)
+{
+    lk_put32(v + ST_EPOCH, lk_get32(v + ST_EPOCH) + 1u);
+    lk_fill(v + ST_FLOOR, 0, 5); /* floor and n */
 }
 
 int lk_offline_mount(struct lk_lock *lk, int users)
 {
-    struct offline_state s;
-    int rc = st_load(lk, &s);
+    uint8_t *v = lk->cred.work.rec;
+    int rc = st_load(lk, v);
 
     if (rc == LK_ERR_NOENT && users) {
         rc = LK_ERR_CORRUPT; /* it exists whenever a user does: cut out */
@@ -95,43 +71,47 @@ int lk_offline_mount(struct lk_lock *lk, int users)
 
 int lk_offline_create(struct lk_lock *lk)
 {
-    struct offline_state s;
+    uint8_t *v = lk->cred.work.rec;
     int rc;
 
     if (lk->cred.offline_bad) {
         return LK_OK; /* found cut out or forged: lk_offline_reset makes it anew */
     }
-    rc = st_load(lk, &s);
+    rc = st_load(lk, v);
     if (rc == LK_ERR_NOENT) {
-        rc = st_save(lk, &s);
+        rc = st_save(lk, v);
     }
     return (rc == LK_ERR_CORRUPT) ? LK_OK : rc;
 }
 
 /* The six MAC digits for epoch, the 8 kind+parameter digits and the value
  * the lock resolved them to (so a truncated field that wraps around to
- * another hour or day fails the MAC instead of reviving a code). */
+ * another hour or day fails the MAC instead of reviving a code). Both
+ * HMACs run on one context here rather than through lk_hmac_sha256: one
+ * frame less on the stack. */
 static uint32_t code_mac(const struct lk_lock *lk, uint32_t epoch, const uint8_t *kp,
                          uint32_t resolved)
 {
     static const char label[] = "lockcore offline key v1";
+    static const uint8_t tag[4] = { 'L', 'K', 'O', 'C' };
+    struct lk_hmac h;
     uint8_t k[LK_SHA256_BYTES];
-    uint8_t msg[20];
-    uint8_t out[LK_SHA256_BYTES];
     uint32_t m;
 
-    lk_hmac_sha256(lk->cred.key, sizeof lk->cred.key, label, sizeof label - 1u, k);
-    msg[0] = 'L';
-    msg[1] = 'K';
-    msg[2] = 'O';
-    msg[3] = 'C';
-    put32be(msg + 4, epoch);
-    lk_copy(msg + 8, kp, 8);
-    put32be(msg + 16, resolved);
-    lk_hmac_sha256(k, sizeof k, msg, sizeof msg, out);
-    m = get32be(out) % 1000000u;
+    lk_hmac_init(&h, lk->cred.key, sizeof lk->cred.key);
+    lk_hmac_update(&h, label, sizeof label - 1u);
+    lk_hmac_final(&h, k); /* K_off */
+    lk_hmac_init(&h, k, sizeof k);
+    lk_hmac_update(&h, tag, sizeof tag);
+    put32be(k, epoch); /* K_off is no longer needed: k is the scratch now */
+    lk_hmac_update(&h, k, 4);
+    lk_hmac_update(&h, kp, 8);
+    put32be(k, resolved);
+    lk_hmac_update(&h, k, 4);
+    lk_hmac_final(&h, k);
+    m = (((uint32_t)k[0] << 24) | ((uint32_t)k[1] << 16) | ((uint32_t)k[2] << 8) | k[3]) %
+        1000000u;
     lk_wipe(k, sizeof k);
-    lk_wipe(out, sizeof out);
     return m;
 }
 
@@ -213,31 +193,36 @@ static int in_window(const struct lk_lock *lk, const uint8_t *d, uint32_t r, uin
     }
 }
 
-/* Record one-time code id as used; 0 if it already was. Every name in the
- * list stays above the floor, and the floor never goes down. */
-static int mark_used(struct offline_state *s, uint32_t id)
+/* Record one-time code id as used in state v; 0 if it already was. Every
+ * name in the list stays above the floor, and the floor never goes down. */
+static int mark_used(uint8_t *v, uint32_t id)
 {
-    unsigned i;
-    unsigned low = 0;
+    uint8_t *used = v + ST_USED;
+    size_t n = v[ST_N]; /* size_t: 4u * i below is a pointer offset */
+    size_t i;
+    size_t low = 0;
 
-    if (id <= s->floor) {
+    if (id <= lk_get32(v + ST_FLOOR)) {
         return 0;
     }
-    for (i = 0; i < s->n; i++) {
-        if (s->used[i] == id) {
+    for (i = 0; i < n; i++) {
+        uint32_t u = lk_get32(used + 4u * i);
+
+        if (u == id) {
             return 0;
         }
-        if (s->used[i] < s->used[low]) {
+        if (u < lk_get32(used + 4u * low)) {
             low = i;
         }
     }
-    if (s->n < LK_OFFLINE_USED_MAX) {
-        s->used[s->n++] = id;
-    } else if (id < s->used[low]) {
-        s->floor = id; /* the oldest name of all: the floor covers it */
+    if (n < LK_OFFLINE_USED_MAX) {
+        lk_put32(used + 4u * n, id);
+        v[ST_N] = (uint8_t)(n + 1u);
+    } else if (id < lk_get32(used + 4u * low)) {
+        lk_put32(v + ST_FLOOR, id); /* the oldest name of all: the floor covers it */
     } else {
-        s->floor = s->used[low];
-        s->used[low] = id;
+        lk_copy(v + ST_FLOOR, used + 4u * low, 4);
+        lk_put32(used + 4u * low, id);
     }
     return 1;
 }
@@ -251,10 +236,34 @@ void lk_offline_mac(const struct lk_lock *lk, uint32_t epoch, const uint8_t *dig
     *ok1 = (uint32_t)(m == code_mac(lk, epoch + 1u, digits, r));
 }
 
-/* Deny a genuine code (it stays counted: only an opening resets). */
-static int refuse(struct lk_lock *lk, uint32_t now, const struct offline_state *s, uint16_t cred)
+uint32_t lk_offline_code(const struct lk_lock *lk, const uint8_t *digits, uint32_t n,
+                         uint32_t t, uint32_t epoch, uint32_t *r)
 {
-    int rc = st_save(lk, s);
+    uint32_t m;
+    uint32_t v;
+
+    *r = 0;
+    if (n != CODE_DIGITS || !well_formed(digits)) {
+        return 0;
+    }
+    v = resolved(lk, digits, t);
+    *r = v;
+    m = number(digits + 8, 6);
+    return (uint32_t)(m == code_mac(lk, epoch, digits, v)) |
+           ((uint32_t)(m == code_mac(lk, epoch + 1u, digits, v)) << 1);
+}
+
+uint32_t lk_offline_admit(struct lk_lock *lk, const uint8_t *digits, uint32_t r, uint32_t t)
+{
+    return (uint32_t)(in_window(lk, digits, r, t) &&
+                      (kind_of(digits) != KIND_ONE_TIME ||
+                       mark_used(lk->cred.work.rec, r * 16u + (uint32_t)(digits[7] - '0'))));
+}
+
+/* Deny a genuine code (it stays counted: only an opening resets). */
+static int refuse(struct lk_lock *lk, uint32_t now, uint8_t *v, uint16_t cred)
+{
+    int rc = st_save(lk, v);
 
     (void)lk_deny(lk, now, LK_SRC_KEYPAD, LK_REASON_RESTRICTED, LK_INDEX_NONE, cred);
     lk_fail_end(lk, now, 0, LK_SRC_KEYPAD);
@@ -263,20 +272,19 @@ static int refuse(struct lk_lock *lk, uint32_t now, const struct offline_state *
 
 int lk_offline_enter(struct lk_lock *lk, uint32_t now, const uint8_t *digits, uint8_t n)
 {
-    struct offline_state s;
+    uint8_t *v = lk->cred.work.rec;
     const uint8_t src = LK_SRC_KEYPAD;
     uint16_t cred;
     uint32_t t;
     uint32_t r;
-    uint32_t ok0;
-    uint32_t ok1;
+    uint32_t ok;
     unsigned kind;
     int rc;
 
     if (!lk_wall_now(lk, now, &t)) {
         return lk_deny(lk, now, src, LK_REASON_RESTRICTED, LK_INDEX_NONE, LK_INDEX_NONE);
     }
-    rc = st_load(lk, &s);
+    rc = st_load(lk, v);
     if (rc != LK_OK && !(rc == LK_ERR_NOENT && !lk->cred.offline_bad)) {
         if (rc < 0 && rc != LK_ERR_NOENT && rc != LK_ERR_CORRUPT) {
             return rc;
@@ -289,45 +297,30 @@ int lk_offline_enter(struct lk_lock *lk, uint32_t now, const uint8_t *digits, ui
     if (rc != LK_OK) {
         return rc;
     }
-    if (t < s.high_s) {
-        t = s.high_s; /* a clock set back does not revive a code */
+    if (t < lk_get32(v + ST_HIGH)) {
+        t = lk_get32(v + ST_HIGH); /* a clock set back does not revive a code */
     }
-    if (n != CODE_DIGITS || !well_formed(digits)) {
-        ok0 = 0;
-        ok1 = 0;
-        r = 0;
-    } else {
-        r = resolved(lk, digits, t);
-        lk_offline_mac(lk, s.epoch, digits, r, &ok0, &ok1);
-    }
-    if ((ok0 | ok1) == 0u) {
+    ok = lk_offline_code(lk, digits, n, t, lk_get32(v + ST_EPOCH), &r);
+    if (ok == 0u) {
         lk_fail_end(lk, now, 0, src);
         return lk_deny(lk, now, src, LK_REASON_INVALID_CREDENTIAL, LK_INDEX_NONE, LK_INDEX_NONE);
     }
     kind = kind_of(digits);
     cred = (uint16_t)(LK_CRED_OFFLINE_BASE + kind);
-    if (!ok0) {
-        /* Made after a clear code this lock never saw: catch up. */
-        s.epoch += 1u;
-        s.n = 0;
-        s.floor = 0;
+    if ((ok & 1u) == 0u) {
+        next_epoch(v); /* made after a clear code this lock never saw: catch up */
     }
-    s.high_s = t;
-    if (kind != KIND_CLEAR &&
-        (lk->cred.mode == LK_MODE_PRIVACY || lk->cred.mode == LK_MODE_VACATION)) {
-        return refuse(lk, now, &s, cred);
-    }
-    if (!in_window(lk, digits, r, t) ||
-        (kind == KIND_ONE_TIME && !mark_used(&s, r * 16u + (uint32_t)(digits[7] - '0')))) {
-        return refuse(lk, now, &s, cred);
+    lk_put32(v + ST_HIGH, t);
+    if ((kind != KIND_CLEAR &&
+         (lk->cred.mode == LK_MODE_PRIVACY || lk->cred.mode == LK_MODE_VACATION)) ||
+        !lk_offline_admit(lk, digits, r, t)) {
+        return refuse(lk, now, v, cred);
     }
     if (kind == KIND_CLEAR) {
-        s.epoch += 1u;
-        s.n = 0;
-        s.floor = 0;
+        next_epoch(v);
     }
     /* Saved before the door opens: a cut cannot make a used code new. */
-    rc = st_save(lk, &s);
+    rc = st_save(lk, v);
     if (rc != LK_OK) {
         lk_emit(lk, now, LK_OP_DENIED, src, LK_REASON_PORT_ERROR, LK_INDEX_NONE, cred);
         return rc;
@@ -345,7 +338,7 @@ int lk_offline_enter(struct lk_lock *lk, uint32_t now, const uint8_t *digits, ui
 
 int lk_offline_reset(struct lk_lock *lk, uint32_t epoch)
 {
-    struct offline_state s;
+    uint8_t *v = lk->cred.work.rec;
     uint32_t wall = 0;
     int rc = lk_check(lk);
 
@@ -358,15 +351,40 @@ int lk_offline_reset(struct lk_lock *lk, uint32_t epoch)
     if (!lk_wall_now(lk, lk->port->now_ms(lk->port->ctx), &wall)) {
         return LK_ERR_AGAIN;
     }
-    lk_fill((uint8_t *)&s, 0, sizeof s);
-    s.epoch = epoch;
+    lk_fill(v, 0, OFFLINE_BYTES);
+    lk_put32(v + ST_EPOCH, epoch);
     /* Every one-time code that could have been used by now (drift
      * included) counts as used: the old list is lost. */
-    s.high_s = wall;
-    s.floor = ((wall + lk->cfg.offline_drift_s) / 3600u) * 16u + 15u;
-    rc = st_save(lk, &s);
+    lk_put32(v + ST_HIGH, wall);
+    lk_put32(v + ST_FLOOR, ((wall + lk->cfg.offline_drift_s) / 3600u) * 16u + 15u);
+    rc = st_save(lk, v);
     if (rc == LK_OK) {
         lk->cred.offline_bad = 0;
     }
     return rc;
 }
+
+#else /* !LK_WITH_OFFLINE: the state record is kept as it is, never read */
+
+int lk_offline_mount(struct lk_lock *lk, int users)
+{
+    (void)lk;
+    (void)users;
+    return LK_OK;
+}
+
+int lk_offline_create(struct lk_lock *lk)
+{
+    (void)lk;
+    return LK_OK;
+}
+
+int lk_offline_reset(struct lk_lock *lk, uint32_t epoch)
+{
+    int rc = lk_check(lk);
+
+    (void)epoch;
+    return (rc != LK_OK) ? rc : LK_ERR_NOTSUP;
+}
+
+#endif /* LK_WITH_OFFLINE */

@@ -1,7 +1,9 @@
 /* SHA-256 (FIPS 180-4), HMAC-SHA256 (RFC 2104), constant-time compare and
  * wipe. Written for size, not speed: one rolled 64-round loop over a
- * 16-word circular message schedule. With LK_SHA256_ALT the vendor supplies
- * the three lk_sha256_* functions; everything else here runs on top of them. */
+ * 16-word circular message schedule built in the context's block buffer.
+ * With LK_SHA256_ALT the vendor supplies the three lk_sha256_* functions and
+ * the HMAC here runs on them alone; the built-in core gets a leaner HMAC
+ * that reaches into its context. */
 #include "lockcore/crypto.h"
 
 #ifndef LK_SHA256_ALT
@@ -30,43 +32,60 @@ static uint32_t ror(uint32_t x, unsigned n)
     return (x >> n) | (x << (32u - n));
 }
 
-static void put32be(uint8_t *p, uint32_t v)
+static void set_iv(uint32_t h[8])
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    unsigned i;
+
+    for (i = 0; i < 8u; i++) {
+        h[i] = sha256_iv[i];
+    }
 }
 
-/* One 64-byte block into the chaining state h. The working state and the
- * schedule are key-derived under HMAC, so they are wiped on the way out. */
-static void compress(uint32_t h[8], const uint8_t *blk)
+static uint32_t get32be(const uint8_t *p)
 {
-    uint32_t w[16];
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* n bytes of the words v, big-endian, to p. */
+static void put_be(uint8_t *p, const uint32_t *v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        p[i] = (uint8_t)(v[i >> 2] >> (24u - 8u * (i & 3u)));
+    }
+}
+
+/* One 64-byte block, held as bytes in w, into the chaining state h. The
+ * schedule is built in w itself (so no 64-byte copy on the stack): w is
+ * garbage afterwards. The working state is key-derived under HMAC, so it is
+ * wiped on the way out. */
+static void compress(uint32_t h[8], uint32_t w[16])
+{
     uint32_t s[8]; /* a..h */
     uint32_t t1;
     uint32_t t2;
     unsigned i;
     unsigned j;
 
-    for (i = 0; i < 8u; i++) {
-        s[i] = h[i];
+    for (i = 0; i < 16u; i++) {
+        w[i] = get32be((const uint8_t *)&w[i]);
+        s[i & 7u] = h[i & 7u]; /* twice over: smaller than a loop of its own */
     }
     for (i = 0; i < 64u; i++) {
-        if (i < 16u) {
-            j = 4u * i;
-            w[i] = ((uint32_t)blk[j] << 24) | ((uint32_t)blk[j + 1u] << 16) |
-                   ((uint32_t)blk[j + 2u] << 8) | (uint32_t)blk[j + 3u];
-        } else {
+        if (i >= 16u) {
             t1 = w[(i - 2u) & 15u];
             t2 = w[(i - 15u) & 15u];
-            w[i & 15u] += (ror(t1, 17) ^ ror(t1, 19) ^ (t1 >> 10)) + w[(i - 7u) & 15u] +
-                          (ror(t2, 7) ^ ror(t2, 18) ^ (t2 >> 3));
+            /* the sigma and Sigma functions nested: ror(x ^ ror(x, b - a), a)
+             * is ror(x, a) ^ ror(x, b), in fewer registers */
+            w[i & 15u] += (ror(t1 ^ ror(t1, 2), 17) ^ (t1 >> 10)) + w[(i - 7u) & 15u] +
+                          (ror(t2 ^ ror(t2, 11), 7) ^ (t2 >> 3));
         }
-        t1 = s[7] + (ror(s[4], 6) ^ ror(s[4], 11) ^ ror(s[4], 25)) +
-             ((s[4] & s[5]) ^ (~s[4] & s[6])) + sha256_k[i] + w[i & 15u];
-        t2 = (ror(s[0], 2) ^ ror(s[0], 13) ^ ror(s[0], 22)) +
-             ((s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]));
+        /* Ch(e, f, g) = g ^ (e & (f ^ g)); Maj(a, b, c) = (a & (b | c)) | (b & c) */
+        t1 = s[7] + ror(s[4] ^ ror(s[4] ^ ror(s[4], 14), 5), 6) +
+             (s[6] ^ (s[4] & (s[5] ^ s[6]))) + sha256_k[i] + w[i & 15u];
+        t2 = ror(s[0] ^ ror(s[0] ^ ror(s[0], 9), 11), 2) +
+             ((s[0] & (s[1] | s[2])) | (s[1] & s[2]));
         /* h = g, ..., e = d + t1, ..., b = a; the add also keeps GCC from
          * turning a pure shift into a memmove call */
         for (j = 7; j > 0; j--) {
@@ -77,20 +96,14 @@ static void compress(uint32_t h[8], const uint8_t *blk)
     for (i = 0; i < 8u; i++) {
         h[i] += s[i];
     }
-    lk_wipe(w, sizeof w);
     lk_wipe(s, sizeof s);
 }
 
 void lk_sha256_init(struct lk_sha256 *c)
 {
-    unsigned i;
-
-    for (i = 0; i < 8u; i++) {
-        c->h[i] = sha256_iv[i];
-    }
+    set_iv(c->h);
     c->len_lo = 0;
     c->len_hi = 0;
-    c->fill = 0;
 }
 
 void lk_sha256_update(struct lk_sha256 *c, const void *data, size_t len)
@@ -98,84 +111,145 @@ void lk_sha256_update(struct lk_sha256 *c, const void *data, size_t len)
     const uint8_t *p = (const uint8_t *)data;
 
     while (len > 0u) {
+        uint32_t at = c->len_lo & (LK_SHA256_BLOCK_BYTES - 1u); /* bytes in the block */
+
         len--;
-        c->buf[c->fill] = *p++;
-        c->fill++;
-        if (c->fill == LK_SHA256_BLOCK_BYTES) {
-            compress(c->h, c->buf);
-            c->fill = 0;
-        }
+        ((uint8_t *)c->w)[at] = *p++;
         c->len_lo++;
         if (c->len_lo == 0u) {
             c->len_hi++;
+        }
+        if (at == LK_SHA256_BLOCK_BYTES - 1u) {
+            compress(c->h, c->w);
         }
     }
 }
 
 void lk_sha256_final(struct lk_sha256 *c, uint8_t out[LK_SHA256_BYTES])
 {
-    /* the length in bits, taken before the padding counts itself in */
-    uint32_t bits_hi = (c->len_hi << 3) | (c->len_lo >> 29);
-    uint32_t bits_lo = c->len_lo << 3;
-    uint8_t b = 0x80;
-    size_t i; /* indexes out: 4u * i is then a size_t offset, not a widened u32 */
+    uint8_t *blk = (uint8_t *)c->w;
+    uint32_t at = c->len_lo & (LK_SHA256_BLOCK_BYTES - 1u); /* bytes in the block */
+    uint32_t hi = (c->len_hi << 3) | (c->len_lo >> 29); /* the length in bits */
+    uint32_t lo = c->len_lo << 3;
+    unsigned i;
 
-    do {
-        lk_sha256_update(c, &b, 1);
-        b = 0;
-    } while (c->fill != LK_SHA256_BLOCK_BYTES - 8u);
-    put32be(c->buf + 56, bits_hi);
-    put32be(c->buf + 60, bits_lo);
-    compress(c->h, c->buf);
-    for (i = 0; i < 8u; i++) {
-        put32be(out + 4u * i, c->h[i]);
+    /* 0x80, zeros up to 8 bytes short of a block end (in a block of its
+     * own if the length does not fit), then the length in bits */
+    blk[at++] = 0x80;
+    while (at != LK_SHA256_BLOCK_BYTES - 8u) {
+        if (at == LK_SHA256_BLOCK_BYTES) {
+            compress(c->h, c->w);
+            at = 0;
+        }
+        blk[at++] = 0;
     }
+    for (i = 0; i < 4u; i++) {
+        blk[63u - i] = (uint8_t)lo;
+        blk[59u - i] = (uint8_t)hi;
+        lo >>= 8;
+        hi >>= 8;
+    }
+    compress(c->h, c->w);
+    put_be(out, c->h, LK_SHA256_BYTES);
     lk_wipe(c, sizeof *c);
 }
 
-#endif /* !LK_SHA256_ALT */
+/* HMAC on the built-in core: the outer hash is kept as its chaining state
+ * only (32 bytes instead of a second context) and both key blocks are
+ * compressed straight from the key. */
+
+/* state = SHA-256 chaining value after the one block (key ^ x, zero-padded
+ * to 64 bytes), built in w. key may lie in state: it is read first. */
+static void key_block(uint32_t state[8], uint32_t w[16], const uint8_t *key, size_t key_len,
+                      uint32_t x)
+{
+    uint8_t *blk = (uint8_t *)w;
+    size_t i;
+
+    for (i = 0; i < LK_SHA256_BLOCK_BYTES; i++) {
+        blk[i] = (uint8_t)((i < key_len ? key[i] : 0u) ^ x);
+    }
+    set_iv(state);
+    compress(state, w);
+}
 
 void lk_hmac_init(struct lk_hmac *h, const uint8_t *key, size_t key_len)
 {
-    uint8_t pad[LK_SHA256_BLOCK_BYTES];
-    size_t i;
-
     if (key_len > LK_SHA256_BLOCK_BYTES) {
-        /* inner is the scratch context here: it is started afresh below */
+        /* the key's hash waits in outer, which is filled last */
         lk_sha256_init(&h->inner);
         lk_sha256_update(&h->inner, key, key_len);
-        lk_sha256_final(&h->inner, pad);
-        key = pad;
+        lk_sha256_final(&h->inner, (uint8_t *)h->outer);
+        key = (const uint8_t *)h->outer;
         key_len = LK_SHA256_BYTES;
     }
-    /* in place when key == pad: byte i is read before it is written */
-    for (i = 0; i < LK_SHA256_BLOCK_BYTES; i++) {
-        pad[i] = (uint8_t)((i < key_len ? key[i] : 0u) ^ 0x36u);
-    }
-    lk_sha256_init(&h->inner);
-    lk_sha256_update(&h->inner, pad, sizeof pad);
-    for (i = 0; i < LK_SHA256_BLOCK_BYTES; i++) {
-        pad[i] ^= 0x36u ^ 0x5cu;
-    }
-    lk_sha256_init(&h->outer);
-    lk_sha256_update(&h->outer, pad, sizeof pad);
-    lk_wipe(pad, sizeof pad);
-}
-
-void lk_hmac_update(struct lk_hmac *h, const void *data, size_t len)
-{
-    lk_sha256_update(&h->inner, data, len);
+    h->inner.len_lo = LK_SHA256_BLOCK_BYTES;
+    h->inner.len_hi = 0;
+    key_block(h->inner.h, h->inner.w, key, key_len, 0x36u);
+    key_block(h->outer, h->inner.w, key, key_len, 0x5cu); /* inner's block is free again */
 }
 
 void lk_hmac_final(struct lk_hmac *h, uint8_t out[LK_SHA256_BYTES])
 {
-    uint8_t ih[LK_SHA256_BYTES];
+    unsigned i;
 
-    lk_sha256_final(&h->inner, ih);
-    lk_sha256_update(&h->outer, ih, sizeof ih);
+    /* out holds the inner digest until the outer hash, continued in the
+     * inner context, overwrites it */
+    lk_sha256_final(&h->inner, out);
+    for (i = 0; i < 8u; i++) {
+        h->inner.h[i] = h->outer[i];
+    }
+    h->inner.len_lo = LK_SHA256_BLOCK_BYTES;
+    lk_sha256_update(&h->inner, out, LK_SHA256_BYTES);
+    lk_sha256_final(&h->inner, out);
+    lk_wipe(h, sizeof *h);
+}
+
+#else /* LK_SHA256_ALT: HMAC on the vendor's three functions only */
+
+/* Start c on the block key ^ x, zero-padded to 64 bytes. */
+static void key_block(struct lk_sha256 *c, const uint8_t *key, size_t key_len, uint32_t x)
+{
+    uint8_t pad[LK_SHA256_BLOCK_BYTES];
+    size_t i;
+
+    for (i = 0; i < LK_SHA256_BLOCK_BYTES; i++) {
+        pad[i] = (uint8_t)((i < key_len ? key[i] : 0u) ^ x);
+    }
+    lk_sha256_init(c);
+    lk_sha256_update(c, pad, sizeof pad);
+    lk_wipe(pad, sizeof pad);
+}
+
+void lk_hmac_init(struct lk_hmac *h, const uint8_t *key, size_t key_len)
+{
+    uint8_t kh[LK_SHA256_BYTES];
+
+    if (key_len > LK_SHA256_BLOCK_BYTES) {
+        lk_sha256_init(&h->inner);
+        lk_sha256_update(&h->inner, key, key_len);
+        lk_sha256_final(&h->inner, kh);
+        key = kh;
+        key_len = LK_SHA256_BYTES;
+    }
+    key_block(&h->inner, key, key_len, 0x36u);
+    key_block(&h->outer, key, key_len, 0x5cu);
+    lk_wipe(kh, sizeof kh);
+}
+
+void lk_hmac_final(struct lk_hmac *h, uint8_t out[LK_SHA256_BYTES])
+{
+    lk_sha256_final(&h->inner, out);
+    lk_sha256_update(&h->outer, out, LK_SHA256_BYTES);
     lk_sha256_final(&h->outer, out);
-    lk_wipe(ih, sizeof ih);
-    lk_wipe(h, sizeof *h); /* the finals wiped theirs; an ALT context may differ */
+    lk_wipe(h, sizeof *h); /* the finals wiped theirs; a vendor's may not */
+}
+
+#endif /* LK_SHA256_ALT */
+
+void lk_hmac_update(struct lk_hmac *h, const void *data, size_t len)
+{
+    lk_sha256_update(&h->inner, data, len);
 }
 
 void lk_hmac_sha256(const uint8_t *key, size_t key_len, const void *msg, size_t msg_len,

@@ -11,74 +11,39 @@ static uint32_t is_zero(uint32_t x)
     return ((x | (0u - x)) >> 31) ^ 1u;
 }
 
-void lk_probe_window(const struct lk_lock *lk, const struct lk_probe *p, unsigned w,
-                     uint8_t *start, uint8_t *len)
+void lk_probe_tags(struct lk_lock *lk, struct lk_probe *p)
 {
-    uint32_t rem = w;
-    uint32_t done = 0;
-    uint32_t st = 0;
-    uint32_t ln = p->len;
-    unsigned l;
+    struct lk_cred *cr = &lk->cred;
+    /* each digest lands in the candidates' space, unused until lk_match */
+    uint8_t *d = (uint8_t *)cr->cand;
+    uint32_t w = 0;
+    uint32_t l;
+    uint32_t k;
 
-    /* Walks every PIN length whichever window w is, without a branch on w:
-     * confirm() looks up a matched window and a dummy one at equal cost. */
-    for (l = lk->cfg.pin_min_len; p->type == LK_CRED_PIN && l <= lk->cfg.pin_max_len; l++) {
-        uint32_t n = WIN_COUNT((uint32_t)p->len, l);
-        uint32_t take = (done ^ 1u) & ((rem - n) >> 31); /* rem < n (both < 2^31) */
-        uint32_t m = 0u - take;
-
-        st = (st & ~m) | (rem & m);
-        ln = (ln & ~m) | (l & m);
-        done |= take;
-        rem -= n & (0u - (done ^ 1u));
-    }
-    *start = (uint8_t)st;
-    *len = (uint8_t)ln;
-}
-
-void lk_probe_tags(const struct lk_lock *lk, struct lk_probe *p)
-{
-    uint8_t d[LK_SHA256_BYTES];
-    unsigned w;
-    unsigned n = 1;
-
+    p->lo = p->len;
+    p->hi = p->len;
     if (p->type == LK_CRED_PIN) {
-        unsigned l;
-
-        n = 0;
-        for (l = lk->cfg.pin_min_len; l <= lk->cfg.pin_max_len; l++) {
-            n += WIN_COUNT((unsigned)p->len, l);
+        p->lo = lk->cfg.pin_min_len;
+        p->hi = lk->cfg.pin_max_len;
+    }
+    for (l = p->lo; l <= p->hi; l++) {
+        for (k = 0; k < WIN_COUNT((uint32_t)p->len, l); k++) {
+            lk_cred_digest(lk, p->type, p->data + k, l, d);
+            cr->work.tag[w++] = lk_get32(d);
         }
     }
-    p->nwin = (uint8_t)n;
-    p->guesses = (uint8_t)((n > 0u) ? n : 1u);
-    for (w = 0; w < n; w++) {
-        uint8_t s;
-        uint8_t l;
-
-        lk_probe_window(lk, p, w, &s, &l);
-        lk_cred_digest(lk, p->type, p->data + s, l, d);
-        p->tag[w] = lk_get32(d);
-    }
-    lk_wipe(d, sizeof d);
+    p->guesses = (uint8_t)((w > 0u) ? w : 1u);
+    lk_wipe(d, LK_SHA256_BYTES);
 }
 
 /* ---- matching ---- */
 
-struct cand {
-    uint16_t key;
-    uint8_t win;
-    uint8_t used;
-    uint8_t val[CRED_BYTES + MAC_BYTES];
-};
-
 struct scan {
-    const struct lk_lock *lk;
+    struct lk_lock *lk;
     const struct lk_probe *p;
-    struct cand c[3]; /* two candidate slots and a sink for non-matches */
 };
 
-static int type_fits(uint8_t probe, uint8_t rec)
+static int type_fits(uint32_t probe, uint32_t rec)
 {
     return rec == probe || (probe == LK_CRED_PIN && rec == LK_CRED_PROGRAMMING_PIN);
 }
@@ -88,72 +53,75 @@ static int type_fits(uint8_t probe, uint8_t rec)
  * an earlier match of the same key, so only live credentials remain. */
 static void match_rec(void *ctx, uint16_t key, const uint8_t *val, uint8_t len)
 {
-    struct scan *s = ctx;
+    const struct scan *s = ctx;
     const struct lk_probe *p = s->p;
+    struct lk_cred *cr = &s->lk->cred;
+    struct lk_cand_ *c;
     uint32_t d;
     uint32_t hit = 0;
-    uint32_t which = 0;
-    unsigned w = 0;
-    unsigned l;
-    unsigned i;
+    uint32_t start = 0;
+    uint32_t wlen = 0;
+    uint32_t w = 0;
+    uint32_t l;
+    uint32_t k;
+    uint32_t free0;
 
-    for (i = 0; i < 2u; i++) {
-        s->c[i].used &= (uint8_t)(is_zero((uint32_t)s->c[i].key ^ key) ^ 1u);
+    for (k = 0; k < 2u; k++) {
+        cr->cand[k].used &= (uint8_t)(is_zero((uint32_t)cr->cand[k].key ^ key) ^ 1u);
     }
     if (val == NULL || len != CRED_BYTES + MAC_BYTES || !type_fits(p->type, val[CRED_TYPE])) {
         return;
     }
     d = lk_get32(val + CRED_DIGEST);
-    for (l = 0; l < p->nwin; l++) {
-        uint8_t ws;
-        uint8_t wl;
-        uint32_t eq;
-        uint32_t mask;
+    for (l = p->lo; l <= p->hi; l++) {
+        for (k = 0; k < WIN_COUNT((uint32_t)p->len, l); k++) {
+            uint32_t eq = is_zero(cr->work.tag[w] ^ d) & is_zero(l ^ val[CRED_LEN]);
+            uint32_t mask = 0u - (eq & (hit ^ 1u)); /* the first hit only */
 
-        lk_probe_window(s->lk, p, w, &ws, &wl);
-        eq = is_zero(p->tag[w] ^ d) & is_zero((uint32_t)wl ^ val[CRED_LEN]);
-        mask = 0u - (eq & (hit ^ 1u));
-        which = (which & ~mask) | (w & mask);
-        hit |= eq;
-        w++;
+            start = (start & ~mask) | (k & mask);
+            wlen = (wlen & ~mask) | (l & mask);
+            hit |= eq;
+            w++;
+        }
     }
     /* The first free slot on a hit, else the sink: the same stores either way. */
-    {
-        uint32_t free0 = (uint32_t)s->c[0].used ^ 1u;
-        uint32_t free1 = (uint32_t)s->c[1].used ^ 1u;
-        uint32_t to0 = hit & free0;
-        uint32_t to1 = hit & (free0 ^ 1u) & free1;
-        struct cand *c = &s->c[2u - 2u * to0 - to1];
-
-        c->used = (uint8_t)hit;
-        c->key = key;
-        c->win = (uint8_t)which;
-        lk_copy(c->val, val, len);
-    }
+    free0 = (uint32_t)cr->cand[0].used ^ 1u;
+    c = &cr->cand[2u - 2u * (hit & free0) - (hit & (free0 ^ 1u) & (cr->cand[1].used ^ 1u))];
+    c->used = (uint8_t)hit;
+    c->key = key;
+    c->start = (uint8_t)start;
+    c->len = (uint8_t)wlen;
+    lk_copy(c->val, val, len);
 }
 
-/* Check both candidate slots in full (digest and MAC), empty ones too, so
- * the cost does not tell a near miss from a miss. Returns 1 and the slot in
- * *slot if one holds a live, authentic match (else 0, *slot 0); *forged is
- * set for a digest match whose MAC fails. */
-static int confirm(const struct lk_lock *lk, const struct lk_probe *p, struct scan *s,
-                   int *forged, uint32_t *slot)
+/* Match p (tags computed) against every stored credential, then check both
+ * candidate slots in full (digest and MAC), empty ones too, so the cost
+ * does not tell a near miss from a miss. */
+int lk_match(struct lk_lock *lk, const struct lk_probe *p, struct lk_match_result *m)
 {
-    uint8_t d[LK_SHA256_BYTES];
+    struct lk_cred *cr = &lk->cred;
+    uint8_t *d = cr->work.rec; /* the tags are done with after the scan */
+    struct scan s;
+    const struct lk_cand_ *c;
     uint32_t none = 1;
     uint32_t found = 0;
     uint32_t bad = 0;
-    unsigned i;
+    uint32_t i;
+    int rc;
 
-    for (i = 0; i < 2u; i++) {
-        const struct cand *c = &s->c[i];
-        uint8_t ws;
-        uint8_t wl;
+    lk_fill((uint8_t *)cr->cand, 0, sizeof cr->cand);
+    cr->cand[0].key = 0xFFFFu;
+    cr->cand[1].key = 0xFFFFu;
+    s.lk = lk;
+    s.p = p;
+    rc = lk_store_scan(lk, KEY_CRED0, (uint16_t)(KEY_CRED0 + LK_CREDS_MAX - 1u), match_rec, &s);
+    for (i = 0; rc == LK_OK && i < 2u; i++) {
         uint32_t dig_ok;
         uint32_t ok;
 
-        lk_probe_window(lk, p, c->win, &ws, &wl); /* an empty slot: window 0 */
-        lk_cred_digest(lk, p->type, p->data + ws, wl, d);
+        c = &cr->cand[i];
+        /* an empty slot digests an empty window: the same cost */
+        lk_cred_digest(lk, p->type, p->data + c->start, c->len, d);
         dig_ok = (uint32_t)lk_ct_equal(d, c->val + CRED_DIGEST, DIGEST_BYTES) & c->used;
         ok = dig_ok & (uint32_t)lk_rec_mac_ok(lk, c->key, c->val, CRED_BYTES);
         bad |= dig_ok & (ok ^ 1u);
@@ -161,10 +129,15 @@ static int confirm(const struct lk_lock *lk, const struct lk_probe *p, struct sc
         found = (found & ~(0u - ok)) | (i & (0u - ok));
         none &= ok ^ 1u;
     }
-    lk_wipe(d, sizeof d);
-    *forged = (int)bad;
-    *slot = found;
-    return (int)(none ^ 1u);
+    c = &cr->cand[found]; /* meaningful only when found */
+    m->found = (uint8_t)(none ^ 1u);
+    m->forged = (uint8_t)bad;
+    m->type = c->val[CRED_TYPE];
+    m->user = c->val[CRED_USER];
+    m->cred = (uint16_t)(c->key - KEY_CRED0);
+    lk_wipe(d, LK_SHA256_BYTES);
+    lk_wipe(cr->cand, sizeof cr->cand);
+    return rc;
 }
 
 /* ---- lockout ---- */
@@ -274,18 +247,20 @@ static int in_window(uint32_t t, uint32_t start, uint32_t end)
     return t >= start && t < end;
 }
 
-/* RESTRICTED unless the user's time rules allow now; NONE if they do. */
-static uint8_t time_rules(const struct lk_lock *lk, uint32_t now, const struct lk_user *u)
+uint8_t lk_time_rules(const struct lk_lock *lk, uint32_t now, const uint8_t *v)
 {
+    uint32_t type = v[USER_TYPE];
+    uint32_t days = v[USER_WEEK_DAYS];
+    uint32_t year_end = lk_get32(v + USER_YEAR_END);
+    uint32_t first = lk_get32(v + USER_FIRST_USE);
     uint32_t wall;
     uint32_t local;
     uint32_t minute;
-    uint32_t wday;
-    int has_year = u->year_end_s != 0u;
-    int has_week = u->week_days != 0u;
+    int has_year = year_end != 0u;
+    int has_week = days != 0u;
     int ok = 1;
 
-    switch (u->type) {
+    switch (type) {
     case LK_USER_YEAR_DAY: ok = has_year; break;
     case LK_USER_WEEK_DAY: ok = has_week; break;
     case LK_USER_SCHEDULE_RESTRICTED: ok = has_year || has_week; break;
@@ -297,16 +272,17 @@ static uint8_t time_rules(const struct lk_lock *lk, uint32_t now, const struct l
     }
     local = wall + (uint32_t)(lk->cred.tz_min * 60); /* modulo 2^32 */
     minute = (local % 86400u) / 60u;
-    wday = (local / 86400u + 4u) % 7u; /* 1970-01-01 was a Thursday */
-    if (has_year && !in_window(wall, u->year_start_s, u->year_end_s)) {
+    if (has_year && !in_window(wall, lk_get32(v + USER_YEAR_START), year_end)) {
         ok = 0;
     }
-    if (has_week && (((u->week_days >> wday) & 1u) == 0u ||
-                     !in_window(minute, u->week_start_min, u->week_end_min))) {
+    /* 1970-01-01 was a Thursday */
+    if (has_week && (((days >> ((local / 86400u + 4u) % 7u)) & 1u) == 0u ||
+                     !in_window(minute, lk_get16(v + USER_WEEK_START),
+                                lk_get16(v + USER_WEEK_END)))) {
         ok = 0;
     }
-    if (u->type == LK_USER_EXPIRING && u->first_use_s != 0u &&
-        wall - u->first_use_s >= (uint32_t)u->expiring_min * 60u) {
+    if (type == LK_USER_EXPIRING && first != 0u &&
+        wall - first >= (uint32_t)lk_get16(v + USER_EXPIRING) * 60u) {
         ok = 0;
     }
     return ok ? LK_REASON_NONE : LK_REASON_RESTRICTED;
@@ -323,12 +299,12 @@ static uint8_t mode_rules(const struct lk_lock *lk, uint8_t source)
 }
 
 /* Dual/tri rule: 1 when enough different credentials of user were given. */
-static int rule_met(struct lk_lock *lk, uint32_t now, const struct lk_user *u, uint16_t user,
+static int rule_met(struct lk_lock *lk, uint32_t now, uint32_t rule, uint16_t user,
                     uint16_t cred)
 {
     struct lk_cred *c = &lk->cred;
-    unsigned need = (unsigned)u->rule + 1u;
-    unsigned i;
+    uint32_t need = rule + 1u;
+    uint32_t i;
 
     if (need <= 1u) {
         return 1;
@@ -353,32 +329,78 @@ static int rule_met(struct lk_lock *lk, uint32_t now, const struct lk_user *u, u
     return 0;
 }
 
-/* The user's one-shot effects, persisted before the door opens. */
-static int use_up(struct lk_lock *lk, uint32_t now, struct lk_user *u, uint16_t user)
+/* Apply the one-shot effects of the user record v: 1 if it changed (it
+ * must be saved before the door opens). */
+static int use_up(const struct lk_lock *lk, uint32_t now, uint8_t *v)
 {
-    uint8_t v[USER_BYTES];
     uint32_t wall = 0;
 
-    if (u->type == LK_USER_DISPOSABLE) {
-        u->enabled = 0;
-    } else if (u->type == LK_USER_EXPIRING && u->first_use_s == 0u &&
-               lk_wall_now(lk, now, &wall)) {
-        u->first_use_s = (wall != 0u) ? wall : 1u;
-    } else {
-        return LK_OK;
+    if (v[USER_TYPE] == LK_USER_DISPOSABLE) {
+        v[USER_ENABLED] = 0;
+        return 1;
     }
-    lk_user_encode(u, v);
-    return lk_rec_set(lk, (uint16_t)(KEY_USER0 + user), v, USER_BYTES);
+    if (v[USER_TYPE] == LK_USER_EXPIRING && lk_get32(v + USER_FIRST_USE) == 0u &&
+        lk_wall_now(lk, now, &wall)) {
+        lk_put32(v + USER_FIRST_USE, (wall != 0u) ? wall : 1u);
+        return 1;
+    }
+    return 0;
+}
+
+int lk_rights(struct lk_lock *lk, uint32_t now, uint8_t source, uint8_t ctype, uint16_t user,
+              uint16_t cred)
+{
+    const uint8_t *v = lk->cred.work.rec;
+    uint32_t type = 0;
+    uint8_t op = LK_OP_STATE;
+    uint8_t reason;
+    int rc;
+
+    if (!v[USER_ENABLED]) {
+        reason = LK_REASON_DISABLED_USER;
+    } else if (ctype == LK_CRED_PROGRAMMING_PIN) {
+        reason = (v[USER_TYPE] == LK_USER_PROGRAMMING) ? LK_REASON_PROGRAMMING
+                                                       : LK_REASON_RESTRICTED;
+    } else {
+        type = v[USER_TYPE];
+        reason = mode_rules(lk, source);
+        if (reason == LK_REASON_NONE &&
+            (type == LK_USER_NON_ACCESS ||
+             (type == LK_USER_REMOTE_ONLY && ctype != LK_CRED_REMOTE_TOKEN))) {
+            reason = LK_REASON_RESTRICTED;
+        }
+        if (reason == LK_REASON_NONE) {
+            reason = lk_time_rules(lk, now, v);
+        }
+    }
+    /* One event for each outcome but a plain grant. */
+    if (reason == LK_REASON_PROGRAMMING) {
+        rc = LK_VERDICT_PROGRAMMING;
+    } else if (reason != LK_REASON_NONE) {
+        return lk_deny(lk, now, source, reason, user, cred);
+    } else if (!rule_met(lk, now, v[USER_RULE], user, cred)) {
+        reason = LK_REASON_MORE_CREDENTIALS;
+        rc = LK_VERDICT_PENDING;
+    } else if (type == LK_USER_FORCED) {
+        /* Duress: opens as usual; the alarm is silent (no indication). A
+         * forced user has no one-shot effect to save. */
+        op = LK_OP_ALARM;
+        reason = LK_REASON_FORCED_USER;
+        rc = LK_VERDICT_GRANTED;
+    } else {
+        return use_up(lk, now, lk->cred.work.rec) ? LK_RIGHTS_SAVE : LK_VERDICT_GRANTED;
+    }
+    lk_emit(lk, now, op, source, reason, user, cred);
+    return rc;
 }
 
 /* After a recognised credential: the user's rights decide. */
-int lk_decide(struct lk_lock *lk, uint32_t now, uint8_t source, uint8_t ctype,
-                  uint16_t user, uint16_t cred)
+int lk_decide(struct lk_lock *lk, uint32_t now, uint8_t source, uint8_t ctype, uint16_t user,
+              uint16_t cred)
 {
-    uint8_t v[USER_BYTES];
-    struct lk_user u;
-    uint8_t reason;
-    int rc = lk_rec_get(lk, (uint16_t)(KEY_USER0 + user), v, USER_BYTES);
+    uint8_t *v = lk->cred.work.rec;
+    uint16_t key = (uint16_t)(KEY_USER0 + user);
+    int rc = lk_rec_read(lk, key, v, USER_BYTES);
 
     if (rc != LK_OK) {
         if (rc == LK_ERR_CORRUPT) {
@@ -386,71 +408,22 @@ int lk_decide(struct lk_lock *lk, uint32_t now, uint8_t source, uint8_t ctype,
         }
         return lk_deny(lk, now, source, LK_REASON_INVALID_CREDENTIAL, user, cred);
     }
-    lk_user_decode(v, &u);
-    if (!u.enabled) {
-        return lk_deny(lk, now, source, LK_REASON_DISABLED_USER, user, cred);
-    }
-    if (ctype == LK_CRED_PROGRAMMING_PIN) {
-        if (u.type != LK_USER_PROGRAMMING) {
-            return lk_deny(lk, now, source, LK_REASON_RESTRICTED, user, cred);
+    rc = lk_rights(lk, now, source, ctype, user, cred);
+    if (rc == LK_RIGHTS_SAVE) {
+        /* saved before the door opens */
+        rc = lk_rec_write(lk, key, v, USER_BYTES);
+        if (rc != LK_OK) {
+            lk_emit(lk, now, LK_OP_DENIED, source, LK_REASON_PORT_ERROR, user, cred);
+            return rc;
         }
-        lk_emit(lk, now, LK_OP_STATE, source, LK_REASON_PROGRAMMING, user, cred);
-        return LK_VERDICT_PROGRAMMING;
+        rc = LK_VERDICT_GRANTED;
     }
-    reason = mode_rules(lk, source);
-    if (reason == LK_REASON_NONE &&
-        (u.type == LK_USER_NON_ACCESS ||
-         (u.type == LK_USER_REMOTE_ONLY && ctype != LK_CRED_REMOTE_TOKEN))) {
-        reason = LK_REASON_RESTRICTED;
-    }
-    if (reason == LK_REASON_NONE) {
-        reason = time_rules(lk, now, &u);
-    }
-    if (reason != LK_REASON_NONE) {
-        return lk_deny(lk, now, source, reason, user, cred);
-    }
-    if (!rule_met(lk, now, &u, user, cred)) {
-        lk_emit(lk, now, LK_OP_STATE, source, LK_REASON_MORE_CREDENTIALS, user, cred);
-        return LK_VERDICT_PENDING;
-    }
-    rc = use_up(lk, now, &u, user);
-    if (rc != LK_OK) {
-        lk_emit(lk, now, LK_OP_DENIED, source, LK_REASON_PORT_ERROR, user, cred);
-        return rc;
-    }
-    if (u.type == LK_USER_FORCED) {
-        /* Duress: opens as usual; the alarm is silent (no indication). */
-        lk_emit(lk, now, LK_OP_ALARM, source, LK_REASON_FORCED_USER, user, cred);
-    }
-    return lk_grant(lk, now, source, user, cred);
-}
-
-int lk_match(struct lk_lock *lk, struct lk_probe *p, struct lk_match_result *m)
-{
-    struct scan s;
-    int forged = 0;
-    uint32_t slot = 0;
-    int rc;
-
-    lk_fill((uint8_t *)&s, 0, sizeof s);
-    s.lk = lk;
-    s.p = p;
-    s.c[0].key = 0xFFFFu;
-    s.c[1].key = 0xFFFFu;
-    rc = lk_store_scan(lk, KEY_CRED0, (uint16_t)(KEY_CRED0 + LK_CREDS_MAX - 1u), match_rec, &s);
-    m->found = (uint8_t)((rc == LK_OK) ? confirm(lk, p, &s, &forged, &slot) : 0);
-    m->forged = (uint8_t)forged;
-    /* Filled from a slot either way; meaningful only when found. */
-    m->cred = (uint16_t)(s.c[slot].key - KEY_CRED0);
-    m->user = s.c[slot].val[CRED_USER];
-    m->type = s.c[slot].val[CRED_TYPE];
-    lk_wipe(&s, sizeof s);
     return rc;
 }
 
 int lk_verdict(struct lk_lock *lk, uint32_t now, struct lk_probe *p)
 {
-    struct lk_match_result m;
+    const struct lk_match_result *m = &lk->cred.match;
     int rc;
 
     lk_probe_tags(lk, p);
@@ -458,23 +431,28 @@ int lk_verdict(struct lk_lock *lk, uint32_t now, struct lk_probe *p)
      * check or before the answer never saves a guess. */
     rc = lk_fail_begin(lk, now, p->guesses);
     if (rc == LK_OK) {
-        rc = lk_match(lk, p, &m);
+        rc = lk_match(lk, p, &lk->cred.match);
     }
+    /* wiped before lk_decide, which reuses the space for the user record */
+    lk_wipe(lk->cred.work.tag, sizeof lk->cred.work.tag);
     if (rc != LK_OK) {
         return rc;
     }
-    if (!m.found) {
-        if (m.forged) {
-            lk_emit(lk, now, LK_OP_ALARM, p->source, LK_REASON_STORE_CORRUPT, LK_INDEX_NONE,
-                    LK_INDEX_NONE);
+    if (m->found) {
+        rc = lk_decide(lk, now, p->source, m->type, m->user, m->cred);
+        if (rc == LK_VERDICT_GRANTED) {
+            rc = lk_grant(lk, now, p->source, m->user, m->cred);
         }
-        lk_fail_end(lk, now, 0, p->source);
-        return lk_deny(lk, now, p->source, LK_REASON_INVALID_CREDENTIAL, LK_INDEX_NONE,
-                       LK_INDEX_NONE);
+        lk_fail_end(lk, now, lk_verdict_opened(rc), p->source);
+        return rc;
     }
-    rc = lk_decide(lk, now, p->source, m.type, m.user, m.cred);
-    lk_fail_end(lk, now, lk_verdict_opened(rc), p->source);
-    return rc;
+    if (m->forged) {
+        lk_emit(lk, now, LK_OP_ALARM, p->source, LK_REASON_STORE_CORRUPT, LK_INDEX_NONE,
+                LK_INDEX_NONE);
+    }
+    lk_fail_end(lk, now, 0, p->source);
+    return lk_deny(lk, now, p->source, LK_REASON_INVALID_CREDENTIAL, LK_INDEX_NONE,
+                   LK_INDEX_NONE);
 }
 
 /* A lockout that ended is saved as over; one still running sets a deadline. */

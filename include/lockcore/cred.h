@@ -12,7 +12,9 @@
  * for one instance, never block (apart from port callbacks) and must not be
  * called from an ISR. Common errors: LK_ERR_INVAL (NULL pointer),
  * LK_ERR_NOT_INIT, LK_ERR_NOTSUP (the port gives no device key and no
- * entropy to make one), and storage errors as the port returned them.
+ * entropy to make one, or the call belongs to a feature that was built
+ * out: LK_WITH_* in lockcore/config.h), and storage errors as the port
+ * returned them.
  */
 #ifndef LOCKCORE_CRED_H
 #define LOCKCORE_CRED_H
@@ -119,8 +121,10 @@ int lk_user_delete(struct lk_lock *lk, uint16_t user);
  * REMOTE_TOKEN: data NULL and len 0 (lockcore draws a fresh nonce from the
  * port's entropy; read the key with lk_token_key).
  * Errors: LK_ERR_RANGE (index, or a length outside the above), LK_ERR_INVAL
- * (a PIN byte not a digit, NULL data), LK_ERR_NOTSUP (unknown type, or a
- * token without entropy), LK_ERR_NOENT (no such user), LK_ERR_WEAK (PIN all
+ * (a PIN byte not a digit, NULL data), LK_ERR_NOTSUP (unknown type, a token
+ * without entropy, a REMOTE_TOKEN built without LK_WITH_TOKENS, or an RFID,
+ * FINGERPRINT, FINGER_VEIN or FACE credential built without
+ * LK_WITH_PRESENTED), LK_ERR_NOENT (no such user), LK_ERR_WEAK (PIN all
  * one digit, or a straight ascending or descending run such as 123456 or
  * 987654), LK_ERR_EXIST (the same secret is already enrolled for this type),
  * LK_ERR_NOSPC (store full), LK_ERR_CORRUPT (the user's record fails its MAC).
@@ -156,7 +160,8 @@ int lk_keypad_key(struct lk_lock *lk, char key);
  * (LK_CRED_FINGERPRINT, FINGER_VEIN, FACE), 1..LK_CRED_DATA_MAX bytes.
  * Returns the verdict, LK_ERR_AGAIN while locked out, LK_ERR_BUSY while the
  * bolt is moving (nothing checked: present it again), LK_ERR_NOTSUP for
- * another type, LK_ERR_RANGE for the length.
+ * another type (and for every type when built without LK_WITH_PRESENTED),
+ * LK_ERR_RANGE for the length.
  */
 int lk_cred_present(struct lk_lock *lk, int type, const uint8_t *data, size_t len);
 
@@ -171,12 +176,15 @@ int lk_cred_present(struct lk_lock *lk, int type, const uint8_t *data, size_t le
  * without an open challenge (never asked, used, expired: a replay) it is
  * denied. Returns the verdict, LK_ERR_AGAIN while locked out, or
  * LK_ERR_BUSY while the bolt is moving (the challenge stays open).
+ * Built without LK_WITH_TOKENS, all three return LK_ERR_NOTSUP (after the
+ * lock argument's own check).
  */
 int lk_token_key(struct lk_lock *lk, uint16_t cred, uint8_t key[32]);
 int lk_token_challenge(struct lk_lock *lk, uint8_t challenge[16]);
 int lk_token_response(struct lk_lock *lk, uint16_t cred, const uint8_t mac[32]);
 
-/* The offline-code key K_off (docs/offline-codes.md), for the owner's app. */
+/* The offline-code key K_off (docs/offline-codes.md), for the owner's app.
+ * LK_ERR_NOTSUP when built without LK_WITH_OFFLINE. */
 int lk_offline_key(struct lk_lock *lk, uint8_t key[32]);
 
 /*
@@ -184,7 +192,7 @@ int lk_offline_key(struct lk_lock *lk, uint8_t key[32]);
  * after lockcore found their state cut out of or forged in the store (it
  * then refuses offline codes and raised STORE_CORRUPT). Every one-time code
  * up to the current hour counts as used. Needs a trusted wall clock
- * (LK_ERR_AGAIN without).
+ * (LK_ERR_AGAIN without). LK_ERR_NOTSUP when built without LK_WITH_OFFLINE.
  */
 int lk_offline_reset(struct lk_lock *lk, uint32_t epoch);
 

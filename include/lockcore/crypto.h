@@ -28,8 +28,8 @@ struct lk_sha256 {
     uint32_t h[8];
     uint32_t len_lo;
     uint32_t len_hi; /* message length so far, in bytes */
-    uint8_t buf[64];
-    uint8_t fill;
+    uint32_t w[16];  /* the block being filled, as bytes in message order;
+                        its message schedule while it is compressed */
 };
 #endif
 
@@ -44,7 +44,12 @@ void lk_sha256_final(struct lk_sha256 *c, uint8_t out[LK_SHA256_BYTES]);
 
 struct lk_hmac {
     struct lk_sha256 inner;
+#ifdef LK_SHA256_ALT
     struct lk_sha256 outer;
+#else
+    uint32_t outer[8]; /* the outer hash's state after its key block: all it
+                          needs until the final block */
+#endif
 };
 
 /* Start an HMAC-SHA256 in h with a key of any length (key may be NULL when
