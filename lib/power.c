@@ -3,11 +3,29 @@
  * (priority, then power, then stay put), grade the main battery, and shed
  * loads with a warning first. The energy side is in power_gate.c.
  */
+#include <stddef.h>
+
 #include "lk_internal.h"
 
 #define BIT(s) ((uint8_t)(1u << (s)))
 #define EMERGENCY_BITS ((uint8_t)(BIT(LK_PSRC_USB) | BIT(LK_PSRC_BAT9V) | \
                                   BIT(LK_PSRC_CRANK) | BIT(LK_PSRC_WIRELESS)))
+/* Inputs are read up to the highest fitted one; with a mask that has gaps
+ * (e.g. 0x05) the ones in between are skipped inside the loop. */
+#if LK_PSRC_FITTED >= 0x10u
+#define PSRC_END 5
+#elif LK_PSRC_FITTED >= 0x08u
+#define PSRC_END 4
+#elif LK_PSRC_FITTED >= 0x04u
+#define PSRC_END 3
+#elif LK_PSRC_FITTED >= 0x02u
+#define PSRC_END 2
+#else
+#define PSRC_END 1
+#endif
+#define FITTED(s) ((LK_PSRC_FITTED & (1u << (s))) != 0u)
+/* No gaps (0x01, 0x03, ..., 0x1F): every input below PSRC_END is fitted. */
+#define FITTED_DENSE ((LK_PSRC_FITTED & (LK_PSRC_FITTED + 1u)) == 0u)
 /* selected before the first selection: unknown, so the first one is sent */
 #define SEL_UNKNOWN ((uint8_t)LK_PSRC_COUNT_)
 /* A source within this share of the best one's power is as good: stay. */
@@ -24,6 +42,42 @@ static const uint16_t def_min_mv[LK_PSRC_INPUTS] = { 2000u, 4300u, 4000u, 3000u,
 static const uint16_t def_max_mv[LK_PSRC_INPUTS] = { 15000u, 5600u, 10000u, 15000u, 6000u };
 static const uint8_t def_prio[LK_PSRC_INPUTS] = { 5u, 1u, 2u, 4u, 3u };
 
+/* One scalar field of struct lk_power_config: its default (for 0) and the
+ * range it must lie in once defaulted (power.h). */
+struct field {
+    uint32_t def;
+    uint32_t hi;
+    uint16_t lo;
+    uint8_t off;
+    uint8_t size;
+};
+
+#define FIELD(name, def, lo, hi)                                                      \
+    { (def), (hi), (lo), (uint8_t)offsetof(struct lk_power_config, name),           \
+      (uint8_t)sizeof(((struct lk_power_config *)NULL)->name) }
+
+static const struct field fields[] = {
+    FIELD(qualify_ms, LK_DEFAULT_PWR_QUALIFY_MS, 1u, 5000u),
+    FIELD(poll_ms, LK_DEFAULT_PWR_POLL_MS, 1u, 1000u),
+    FIELD(reserve_kind, 0u, 0u, LK_RESERVE_CAP),
+    FIELD(cap_uf, LK_DEFAULT_PWR_CAP_UF, 1000u, 100000000u),
+    FIELD(cap_max_mv, LK_DEFAULT_PWR_CAP_MAX_MV, 1000u, 20000u),
+    FIELD(cap_esr_mohm, LK_DEFAULT_PWR_CAP_ESR_MOHM, 0u, 10000u),
+    FIELD(main_mohm, LK_DEFAULT_PWR_MAIN_MOHM, 1u, 100000u),
+    FIELD(motor_min_mv, LK_DEFAULT_PWR_MOTOR_MIN_MV, 1000u, 20000u),
+    FIELD(motor_ma, LK_DEFAULT_PWR_MOTOR_MA, 10u, 20000u),
+    FIELD(stroke_uj, LK_DEFAULT_PWR_STROKE_UJ, 1000u, 100000000u),
+    FIELD(stroke_ms, LK_DEFAULT_PWR_STROKE_MS, 1u, LK_MAX_TRAVEL_MS),
+    FIELD(access_uj, LK_DEFAULT_PWR_ACCESS_UJ, 0u, 100000000u),
+    FIELD(margin_pct, LK_DEFAULT_PWR_MARGIN_PCT, 100u, 400u),
+    FIELD(guess_margin_pct, LK_DEFAULT_PWR_GUESS_MARGIN_PCT, 100u, 400u),
+    FIELD(eff_pct, LK_DEFAULT_PWR_EFF_PCT, 1u, 100u),
+    FIELD(hold_ms, LK_DEFAULT_PWR_HOLD_MS, 1000u, 3600000u),
+    FIELD(recovery_ms, LK_DEFAULT_PWR_RECOVERY_MS, 1000u, 600000u),
+    FIELD(warn_actuations, LK_DEFAULT_PWR_WARN_ACTUATIONS, 0u, LK_U16_MAX),
+    FIELD(warn_ms, LK_DEFAULT_PWR_WARN_MS, 600u, 10000u),
+};
+
 static uint32_t dflt(uint32_t v, uint32_t d)
 {
     return (v != 0u) ? v : d;
@@ -34,20 +88,49 @@ static int within(uint32_t v, uint32_t lo, uint32_t hi)
     return v >= lo && v <= hi;
 }
 
-static int resolve_sources(struct lk_power_config *out)
+int lk_pwr_resolve(struct lk_power_config *out, const struct lk_power_config *in,
+                   uint32_t battery_ok_mv)
 {
+    size_t i;
     int s;
 
+    *out = *in;
+    for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const struct field *f = &fields[i];
+        void *at = (uint8_t *)out + f->off;
+        uint32_t v;
+
+        /* the value as stored: a default is cut to the field's width */
+        if (f->size == 4u) {
+            v = dflt(*(uint32_t *)at, f->def);
+            *(uint32_t *)at = v;
+        } else if (f->size == 2u) {
+            v = (uint16_t)dflt(*(uint16_t *)at, f->def);
+            *(uint16_t *)at = (uint16_t)v;
+        } else {
+            v = (uint8_t)dflt(*(uint8_t *)at, f->def);
+            *(uint8_t *)at = (uint8_t)v;
+        }
+        if (!within(v, f->lo, f->hi)) {
+            return LK_ERR_CONFIG;
+        }
+    }
+    out->critical_mv = dflt(in->critical_mv, (battery_ok_mv < LK_DEFAULT_PWR_CRITICAL_MV)
+                                                  ? battery_ok_mv
+                                                  : LK_DEFAULT_PWR_CRITICAL_MV);
+    if (!within(out->critical_mv, 1u, battery_ok_mv)) {
+        return LK_ERR_CONFIG;
+    }
     for (s = 0; s < LK_PSRC_INPUTS; s++) {
         struct lk_source_config *c = &out->src[s];
+        uint32_t h;
 
         c->min_mv = dflt(c->min_mv, def_min_mv[s]);
         c->max_mv = dflt(c->max_mv, def_max_mv[s]);
         c->priority = (uint8_t)dflt(c->priority, def_prio[s]);
-        if (c->hyst_mv == 0u) {
-            c->hyst_mv = (uint16_t)((c->min_mv <= 60000u && c->min_mv >= 34u) ? c->min_mv * 3u / 100u
-                                                                               : 1u);
-        }
+        /* 3 % of min_mv, at least 1 mV (a min_mv above 60000 fails below) */
+        h = c->min_mv * 3u / 100u;
+        c->hyst_mv = (uint16_t)dflt(c->hyst_mv, (h != 0u) ? h : 1u);
         /* the inner (qualifying) window must not be empty */
         if (c->max_mv > 60000u || c->min_mv >= c->max_mv ||
             (uint32_t)c->hyst_mv * 2u >= c->max_mv - c->min_mv) {
@@ -55,47 +138,6 @@ static int resolve_sources(struct lk_power_config *out)
         }
     }
     return LK_OK;
-}
-
-int lk_pwr_resolve(struct lk_power_config *out, const struct lk_power_config *in,
-                   uint32_t battery_ok_mv)
-{
-    *out = *in;
-    out->qualify_ms = dflt(in->qualify_ms, LK_DEFAULT_PWR_QUALIFY_MS);
-    out->poll_ms = dflt(in->poll_ms, LK_DEFAULT_PWR_POLL_MS);
-    out->cap_uf = dflt(in->cap_uf, LK_DEFAULT_PWR_CAP_UF);
-    out->cap_max_mv = dflt(in->cap_max_mv, LK_DEFAULT_PWR_CAP_MAX_MV);
-    out->cap_esr_mohm = dflt(in->cap_esr_mohm, LK_DEFAULT_PWR_CAP_ESR_MOHM);
-    out->main_mohm = dflt(in->main_mohm, LK_DEFAULT_PWR_MAIN_MOHM);
-    out->motor_min_mv = dflt(in->motor_min_mv, LK_DEFAULT_PWR_MOTOR_MIN_MV);
-    out->motor_ma = dflt(in->motor_ma, LK_DEFAULT_PWR_MOTOR_MA);
-    out->stroke_uj = dflt(in->stroke_uj, LK_DEFAULT_PWR_STROKE_UJ);
-    out->stroke_ms = dflt(in->stroke_ms, LK_DEFAULT_PWR_STROKE_MS);
-    out->access_uj = dflt(in->access_uj, LK_DEFAULT_PWR_ACCESS_UJ);
-    out->margin_pct = (uint16_t)dflt(in->margin_pct, LK_DEFAULT_PWR_MARGIN_PCT);
-    out->guess_margin_pct = (uint16_t)dflt(in->guess_margin_pct, LK_DEFAULT_PWR_GUESS_MARGIN_PCT);
-    out->eff_pct = (uint16_t)dflt(in->eff_pct, LK_DEFAULT_PWR_EFF_PCT);
-    out->hold_ms = dflt(in->hold_ms, LK_DEFAULT_PWR_HOLD_MS);
-    out->recovery_ms = dflt(in->recovery_ms, LK_DEFAULT_PWR_RECOVERY_MS);
-    out->critical_mv = dflt(in->critical_mv, (battery_ok_mv < LK_DEFAULT_PWR_CRITICAL_MV)
-                                                  ? battery_ok_mv
-                                                  : LK_DEFAULT_PWR_CRITICAL_MV);
-    out->warn_actuations = (uint16_t)dflt(in->warn_actuations, LK_DEFAULT_PWR_WARN_ACTUATIONS);
-    out->warn_ms = (uint16_t)dflt(in->warn_ms, LK_DEFAULT_PWR_WARN_MS);
-
-    if (!within(out->qualify_ms, 1u, 5000u) || !within(out->poll_ms, 1u, 1000u) ||
-        out->reserve_kind > LK_RESERVE_CAP || !within(out->cap_uf, 1000u, 100000000u) ||
-        !within(out->cap_max_mv, 1000u, 20000u) || out->cap_esr_mohm > 10000u ||
-        !within(out->main_mohm, 1u, 100000u) || !within(out->motor_min_mv, 1000u, 20000u) ||
-        !within(out->motor_ma, 10u, 20000u) || !within(out->stroke_uj, 1000u, 100000000u) ||
-        !within(out->stroke_ms, 1u, LK_MAX_TRAVEL_MS) || out->access_uj > 100000000u ||
-        !within(out->margin_pct, 100u, 400u) || !within(out->guess_margin_pct, 100u, 400u) ||
-        !within(out->eff_pct, 1u, 100u) ||
-        !within(out->hold_ms, 1000u, 3600000u) || !within(out->recovery_ms, 1000u, 600000u) ||
-        !within(out->critical_mv, 1u, battery_ok_mv) || !within(out->warn_ms, 600u, 10000u)) {
-        return LK_ERR_CONFIG;
-    }
-    return resolve_sources(out);
 }
 
 /* The persisted record: actuations since the LOW warning (u16), flags
@@ -106,14 +148,27 @@ int lk_pwr_resolve(struct lk_power_config *out, const struct lk_power_config *in
 void lk_pwr_init(struct lk_lock *lk)
 {
     struct lk_power *p = &lk->pwr;
+    const struct lk_power_config *c = &lk->cfg.power;
     uint8_t buf[REC_BYTES];
     uint8_t len = 0;
+    int s;
 
     lk_fill((uint8_t *)p, 0, sizeof *p);
     p->selected = SEL_UNKNOWN;
     p->shown = 0xFFu;
-    p->stroke_uj = lk->cfg.power.stroke_uj;
-    p->stroke_ms = lk->cfg.power.stroke_ms;
+    p->stroke_uj = c->stroke_uj;
+    p->stroke_ms = c->stroke_ms;
+    /* Thresholds that follow from the configuration alone, once. */
+    p->drive_mv = c->motor_min_mv + lk_muldiv(c->motor_ma, c->main_mohm, 1000u);
+    /* The motor sees the cap through its ESR: empty at the lowest voltage
+     * that still finishes plus the ESR drop. */
+    p->floor_mv = c->motor_min_mv + c->motor_ma * c->cap_esr_mohm / 1000u;
+    p->full_mv = c->cap_max_mv * 97u / 100u;
+    for (s = LK_PSRC_USB; s < PSRC_END; s++) {
+        if (FITTED(s) && c->src[s].priority != LK_PRIO_NEVER) {
+            p->usable |= BIT(s);
+        }
+    }
     if (lk_store_get(lk, KEY_POWER, buf, sizeof buf, &len) != LK_OK || len != REC_BYTES) {
         return;
     }
@@ -124,8 +179,7 @@ void lk_pwr_init(struct lk_lock *lk)
 
         /* A learnt figure is trusted only within what the configuration
          * allows (the same floor refine() keeps). */
-        if (uj >= lk->cfg.power.stroke_uj / 2u && uj <= 100000000u && ms >= 1u &&
-            ms <= LK_MAX_TRAVEL_MS) {
+        if (uj >= c->stroke_uj / 2u && uj <= 100000000u && ms >= 1u && ms <= LK_MAX_TRAVEL_MS) {
             p->measured = 1;
             p->stroke_uj = uj;
             p->stroke_ms = ms;
@@ -136,7 +190,7 @@ void lk_pwr_init(struct lk_lock *lk)
 
 void lk_pwr_save(struct lk_lock *lk)
 {
-    const struct lk_power *p = &lk->pwr;
+    struct lk_power *p = &lk->pwr;
     uint8_t buf[REC_BYTES];
 
     lk_put16(buf, p->low_count);
@@ -146,153 +200,113 @@ void lk_pwr_save(struct lk_lock *lk)
     /* Best effort: a lost record only delays CRITICAL by a few strokes or
      * costs the next stroke its learnt estimate. */
     (void)lk_store_set(lk, KEY_POWER, buf, sizeof buf);
-    lk->pwr.saved_uj = p->stroke_uj;
+    p->saved_uj = p->stroke_uj;
 }
 
-/* One reading; a failed, positive or out-of-range one reads as absent.
- * Returns the port's code. */
-static int read_input(const struct lk_lock *lk, int s, uint32_t *mv, uint32_t *ma)
+/* One reading, mV; a failed, positive or out-of-range one (and 0 mV) is an
+ * absent input: 0 mV, 0 mA. *rc: the port's code. */
+static inline uint32_t read_input(const struct lk_port *port, int s, uint32_t *ma, int *rc)
 {
     struct lk_power_sample ps = { 0u, 0 };
-    int rc = lk->port->power_read(lk->port->ctx, s, &ps);
 
-    if (rc != LK_OK || ps.mv > 60000u || ps.ma < 0) {
-        ps.mv = 0;
-        ps.ma = 0;
+    *rc = port->power_read(port->ctx, s, &ps);
+    if (ps.mv - 1u >= 60000u || *rc != LK_OK || ps.ma < 0) {
+        *ma = 0;
+        return 0;
     }
-    *mv = ps.mv;
     *ma = (uint32_t)ps.ma;
-    return rc;
+    return ps.mv;
 }
 
-static void qualify(struct lk_lock *lk, uint32_t now, int s, uint32_t mv)
+/* Qualification of an emergency input whose reading lies inside its
+ * window (slow in); leaving the window drops it at once (lk_pwr_poll). */
+static void qualify(struct lk_power *p, const struct lk_power_config *cfg, uint32_t now, int s,
+                    uint32_t mv)
 {
-    struct lk_power *p = &lk->pwr;
-    const struct lk_source_config *c = &lk->cfg.power.src[s];
+    const struct lk_source_config *c = &cfg->src[s];
     uint8_t b = BIT(s);
 
-    if (!within(mv, c->min_mv, c->max_mv)) {
-        p->qualified &= (uint8_t)~b;
-        p->inside &= (uint8_t)~b;
-        p->full &= (uint8_t)~b;
-        p->pprev[s] = 0;
-    } else if ((p->qualified & b) != 0u) {
+    if ((p->qualified & b) != 0u) {
         /* stays: only leaving the outer window drops it */
     } else if (!within(mv, c->min_mv + c->hyst_mv, c->max_mv - c->hyst_mv)) {
         p->inside &= (uint8_t)~b;
-    } else if ((p->inside & b) == 0u && s != LK_PSRC_MAIN) {
+    } else if ((p->inside & b) == 0u) {
         p->inside |= b;
         p->since[s] = now;
-    } else if (s == LK_PSRC_MAIN ||
-               lk_time_diff(now, p->since[s]) >= (int32_t)lk->cfg.power.qualify_ms) {
-        /* The main battery was fitted long before lockcore booted: it
-         * qualifies on its first good reading (and still drops at once). */
-        p->qualified |= b; /* proven only after a whole second (track_power) */
+    } else if (lk_time_diff(now, p->since[s]) >= (int32_t)cfg->qualify_ms) {
+        /* proven only after a whole second qualified (track_power); pprev
+         * is read only while qualified, so it starts from 0 here */
+        p->qualified |= b;
+        p->pprev[s] = 0;
     }
 }
 
-/* Proven power: the lowest reading over the last whole second the source
- * was qualified, taken only while it is pushing energy (a full reserve
- * lowers the draw, not the capability). */
-static void track_power(struct lk_power *p, uint32_t now, int charging)
+/* Proven power: the lowest reading over the last whole second an emergency
+ * input was qualified, taken only while it is pushing energy (a full
+ * reserve lowers the draw, not the capability). The main battery's is
+ * never asked for. A second's minimum counts only for an input that was
+ * qualified when the second began (full), and pmin was reset then: so
+ * while no emergency input is qualified there is nothing to keep. */
+static void track_power(struct lk_power *p, uint32_t now)
 {
+    uint8_t em = (uint8_t)(p->qualified & EMERGENCY_BITS);
     int s;
 
     /* unsigned: a bucket left untouched for 2^31 ms must still roll */
     if (now - p->t_bucket >= 1000u) {
+        uint8_t was_full = p->full; /* the second that ends here */
+
         p->t_bucket = now;
-        for (s = 0; s < LK_PSRC_INPUTS; s++) {
-            if ((p->full & BIT(s)) != 0u && p->pmin[s] != LK_U32_MAX) {
+        p->full = p->qualified;
+        if (em == 0u) {
+            return;
+        }
+        for (s = LK_PSRC_USB; s < PSRC_END; s++) {
+            if ((was_full & BIT(s)) != 0u && p->pmin[s] != LK_U32_MAX) {
                 p->pprev[s] = p->pmin[s];
             }
             p->pmin[s] = LK_U32_MAX; /* no sample yet this second */
         }
-        p->full = p->qualified;
     }
-    if (!charging) {
+    if (em == 0u || p->reserve_full) {
         return;
     }
-    for (s = 0; s < LK_PSRC_INPUTS; s++) {
-        if ((p->qualified & BIT(s)) != 0u && p->mw[s] < p->pmin[s]) {
+    for (s = LK_PSRC_USB; s < PSRC_END; s++) {
+        if ((em & BIT(s)) != 0u && p->mw[s] < p->pmin[s]) {
             p->pmin[s] = p->mw[s];
         }
     }
-}
-
-void lk_pwr_sample(struct lk_lock *lk, uint32_t now)
-{
-    struct lk_power *p = &lk->pwr;
-    const struct lk_power_config *c = &lk->cfg.power;
-    uint32_t mv[LK_PSRC_INPUTS];
-    uint32_t ma;
-    uint32_t res_ma;
-    int s;
-
-    if (lk->port->power_read == NULL) {
-        return;
-    }
-    for (s = 0; s < LK_PSRC_INPUTS; s++) {
-        int rc = read_input(lk, s, &mv[s], &ma);
-
-        if (s == LK_PSRC_MAIN) {
-            /* NOTSUP: the board does not measure its main battery, so its
-             * hardware decides, as without power_read. Any other failure is
-             * a battery that is not there. */
-            p->main_unsensed = (uint8_t)(rc == LK_ERR_NOTSUP);
-        }
-        p->mw[s] = lk_muldiv(mv[s], ma, 1000u);
-        qualify(lk, now, s, mv[s]);
-    }
-    if (!p->measuring) {
-        p->main_mv = ((p->qualified & BIT(LK_PSRC_MAIN)) != 0u) ? mv[LK_PSRC_MAIN] : 0u;
-    }
-    if (c->reserve_kind == LK_RESERVE_CAP) {
-        (void)read_input(lk, LK_PSRC_RESERVE, &p->rail_mv, &res_ma);
-    } else {
-        p->rail_mv = mv[LK_PSRC_MAIN];
-    }
-    p->main_drives = (uint8_t)((p->veto & BIT(LK_PSRC_MAIN)) == 0u &&
-                               (p->main_unsensed ||
-                                ((p->qualified & BIT(LK_PSRC_MAIN)) != 0u &&
-                                 p->main_mv >= c->motor_min_mv + lk_muldiv(c->motor_ma,
-                                                                           c->main_mohm, 1000u))));
-    p->reserve_full = (uint8_t)(c->reserve_kind == LK_RESERVE_CAP &&
-                                p->rail_mv >= lk_muldiv(c->cap_max_mv, 97u, 100u));
-    track_power(p, now, !p->reserve_full);
-    lk_pwr_energy(lk);
-    p->sampled = 1;
-    p->t_sample = now;
 }
 
 /* Priority, then power, then stay put; MAIN first while it drives. */
 static uint8_t choose(const struct lk_lock *lk)
 {
     const struct lk_power *p = &lk->pwr;
-    uint8_t ok = (uint8_t)(p->qualified & ~p->veto);
-    uint8_t best = (uint8_t)LK_PSRC_RESERVE;
+    const struct lk_source_config *src = lk->cfg.power.src;
+    uint32_t ok = (uint32_t)p->qualified & ~(uint32_t)p->veto & p->usable;
+    uint32_t best = LK_PSRC_RESERVE;
+    uint32_t best_prio = 256u; /* behind any priority */
+    uint32_t cur = p->selected;
     int s;
 
     if (p->main_drives) {
         return (uint8_t)LK_PSRC_MAIN;
     }
-    for (s = LK_PSRC_USB; s < LK_PSRC_INPUTS; s++) {
-        const struct lk_source_config *c = &lk->cfg.power.src[s];
+    for (s = LK_PSRC_USB; s < PSRC_END; s++) {
+        uint32_t prio = src[s].priority;
 
-        if ((ok & BIT(s)) == 0u || c->priority == LK_PRIO_NEVER) {
-            continue;
-        }
-        if (best == LK_PSRC_RESERVE || c->priority < lk->cfg.power.src[best].priority ||
-            (c->priority == lk->cfg.power.src[best].priority && p->mw[s] > p->mw[best])) {
-            best = (uint8_t)s;
+        if ((ok & BIT(s)) != 0u &&
+            (prio < best_prio || (prio == best_prio && p->mw[s] > p->mw[best]))) {
+            best = (uint32_t)s;
+            best_prio = prio;
         }
     }
-    if (best != LK_PSRC_RESERVE && p->selected < LK_PSRC_INPUTS && p->selected != best &&
-        p->selected != LK_PSRC_MAIN && (ok & BIT(p->selected)) != 0u &&
-        lk->cfg.power.src[p->selected].priority == lk->cfg.power.src[best].priority &&
-        p->mw[p->selected] >= lk_muldiv(p->mw[best], STICKY_PCT, 100u)) {
-        best = p->selected;
+    /* cur in ok: an emergency input that can be selected */
+    if (best != LK_PSRC_RESERVE && (ok & BIT(cur)) != 0u && src[cur].priority == best_prio &&
+        p->mw[cur] >= lk_muldiv(p->mw[best], STICKY_PCT, 100u)) {
+        best = cur;
     }
-    return best;
+    return (uint8_t)best;
 }
 
 static void select_source(struct lk_lock *lk)
@@ -300,12 +314,11 @@ static void select_source(struct lk_lock *lk)
     struct lk_power *p = &lk->pwr;
     uint8_t want = choose(lk);
 
-    /* Never switch under a running stroke unless its source is gone. */
-    if (p->measuring && p->selected < LK_PSRC_INPUTS &&
-        (p->qualified & ~p->veto & BIT(p->selected)) != 0u) {
+    if (want == p->selected) {
         return;
     }
-    if (want == p->selected) {
+    /* Never switch under a running stroke unless its source is gone. */
+    if (p->measuring && (p->qualified & ~p->veto & BIT(p->selected)) != 0u) {
         return;
     }
     if (lk->port->source_select != NULL &&
@@ -315,7 +328,7 @@ static void select_source(struct lk_lock *lk)
     p->selected = want;
 }
 
-static uint8_t tier_at(const struct lk_lock *lk, uint32_t mv)
+static uint32_t tier_at(const struct lk_lock *lk, uint32_t mv)
 {
     const struct lk_power *p = &lk->pwr;
 
@@ -334,60 +347,38 @@ static uint8_t tier_at(const struct lk_lock *lk, uint32_t mv)
 static void grade_main(struct lk_lock *lk, uint32_t now)
 {
     struct lk_power *p = &lk->pwr;
-    uint8_t worse = tier_at(lk, p->main_mv);
-    /* Better only with 3 % to spare: a resting cell recovers a little. */
-    uint8_t better = tier_at(lk, lk_muldiv(p->main_mv, 97u, 100u));
-    static const uint8_t reason[4] = { LK_REASON_NONE, LK_REASON_BATTERY_LOW,
+    uint32_t worse = tier_at(lk, p->main_mv);
+    /* what each tier announces; OK tells the app the battery is good again */
+    static const uint8_t reason[4] = { LK_REASON_BATTERY_OK, LK_REASON_BATTERY_LOW,
                                        LK_REASON_BATTERY_CRITICAL, LK_REASON_BATTERY_TOO_LOW };
 
     if (worse > p->tier) {
-        p->tier = worse;
-    } else if (better < p->tier) {
-        p->tier = better;
+        p->tier = (uint8_t)worse;
+    } else if (p->tier != LK_TIER_OK) {
+        /* Better only with 3 % to spare: a resting cell recovers a little
+         * (main_mv <= 60000: no overflow). */
+        uint32_t better = tier_at(lk, p->main_mv * 97u / 100u);
+
+        if (better < p->tier) {
+            p->tier = (uint8_t)better;
+        }
     }
-    if (p->tier == LK_TIER_OK) {
-        if (p->warned != LK_TIER_OK) {
-            /* the app heard a warning: tell it the battery is good again */
-            lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_BATTERY_OK,
-                    LK_INDEX_NONE, LK_INDEX_NONE);
-        }
-        p->warned = LK_TIER_OK;
-        if (p->low_count != 0u) {
-            p->low_count = 0; /* a new battery */
-            lk_pwr_save(lk);
-        }
-    } else if (p->tier > p->warned) {
+    /* Announced: a worse tier than any before, or OK after a warning. */
+    if ((p->tier == LK_TIER_OK) ? p->warned != LK_TIER_OK : p->tier > p->warned) {
         p->warned = p->tier;
-        lk_indicate(lk, LK_IND_LOW_BATTERY);
+        if (p->tier != LK_TIER_OK) {
+            lk_indicate(lk, LK_IND_LOW_BATTERY);
+        }
         lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, reason[p->tier], LK_INDEX_NONE,
                 LK_INDEX_NONE);
     }
+    if (p->tier == LK_TIER_OK && p->low_count != 0u) {
+        p->low_count = 0; /* a new battery */
+        lk_pwr_save(lk);
+    }
 }
 
-/* Loads to have off now, in rule-7 order: radio from CRITICAL; in
- * emergency mode voice too, and while the inputs have proven less than
- * BACKLIGHT_MIN_MW (a crank, a shaken handle, nothing) the backlight and
- * the fingerprint module as well: the keypad is the way in then. */
-static uint8_t loads_to_shed(const struct lk_lock *lk)
-{
-    const struct lk_power *p = &lk->pwr;
-    uint8_t want = 0;
-
-    if (p->tier >= LK_TIER_CRITICAL) {
-        want |= BIT(LK_LOAD_RADIO);
-    }
-    if (p->tier == LK_TIER_TOO_LOW) {
-        want |= BIT(LK_LOAD_VOICE);
-        /* A request waiting for energy (its credential already accepted)
-         * needs none of them: every milliwatt goes to the reserve. */
-        if (p->waiting || lk_pwr_proven_mw(lk) < BACKLIGHT_MIN_MW) {
-            want |= (uint8_t)(BIT(LK_LOAD_BACKLIGHT) | BIT(LK_LOAD_FINGERPRINT));
-        }
-    }
-    return want;
-}
-
-static void set_loads(struct lk_lock *lk, uint8_t bits, int on)
+static void set_loads(const struct lk_lock *lk, uint8_t bits, int on)
 {
     int l;
 
@@ -398,33 +389,49 @@ static void set_loads(struct lk_lock *lk, uint8_t bits, int on)
     }
 }
 
+/* Loads to have off, in rule-7 order: radio from CRITICAL; in emergency
+ * mode voice too, and while the inputs have proven less than
+ * BACKLIGHT_MIN_MW (a crank, a shaken handle, nothing) the backlight and
+ * the fingerprint module as well: the keypad is the way in then. Each cut
+ * comes after a warning (time to park and log). */
 static void shed_loads(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
 {
     struct lk_power *p = &lk->pwr;
-    uint8_t want;
+    uint8_t want = 0;
+    uint8_t add;
 
     if (lk->port->load_enable == NULL) {
         return;
     }
-    want = loads_to_shed(lk);
+    if (p->tier >= LK_TIER_CRITICAL) {
+        want = BIT(LK_LOAD_RADIO);
+    }
+    if (p->tier == LK_TIER_TOO_LOW) {
+        want |= BIT(LK_LOAD_VOICE);
+        /* A request waiting for energy (its credential already accepted)
+         * needs none of them: every milliwatt goes to the reserve. */
+        if (p->waiting || lk_pwr_proven_mw(lk) < BACKLIGHT_MIN_MW) {
+            want |= (uint8_t)(BIT(LK_LOAD_BACKLIGHT) | BIT(LK_LOAD_FINGERPRINT));
+        }
+    }
     if ((p->shed & ~want) != 0u) {
         set_loads(lk, (uint8_t)(p->shed & ~want), 1); /* back on at once */
         p->shed &= want;
     }
-    if ((want & ~p->shed) == 0u) {
+    add = (uint8_t)(want & ~p->shed);
+    if (add == 0u) {
         p->cut_pending = 0;
         return;
     }
-    if (!p->cut_pending || (want & ~p->shed & ~p->shed_next) != 0u) {
-        /* Warn, then cut: time to park and log before a load goes; a load
-         * added to a pending cut gets its own full warning. */
+    if (!p->cut_pending || (add & ~p->shed_next) != 0u) {
+        /* a load added to a pending cut gets its own full warning */
         p->cut_pending = 1;
         p->shed_next = want;
         p->t_cut = now + lk->cfg.power.warn_ms;
         lk_indicate(lk, LK_IND_LOW_BATTERY);
     }
     if (lk_time_reached(now, p->t_cut)) {
-        set_loads(lk, (uint8_t)(want & ~p->shed), 0);
+        set_loads(lk, add, 0);
         p->shed = want;
         p->cut_pending = 0;
     } else {
@@ -456,27 +463,170 @@ static void show_progress(struct lk_lock *lk)
     }
 }
 
-void lk_pwr_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
+/* The healthy idle lock: the main battery drives, is selected and grades
+ * OK with nothing warned, counted, shed or pending, no request waits and
+ * no emergency input is in sight. Selection, grading, shedding and the
+ * gauge would then leave everything as it is and want no deadline, so an
+ * idle poll skips them (issue #8 budgets its instructions). */
+static int settled(const struct lk_lock *lk)
+{
+    const struct lk_power *p = &lk->pwr;
+
+    return p->main_drives && p->selected == LK_PSRC_MAIN &&
+           (p->main_mv >= lk->cfg.battery_ok_mv || p->main_unsensed) &&
+           (p->tier | p->warned | p->shed | p->cut_pending | p->waiting) == 0u &&
+           p->low_count == 0u && p->shown == 0xFFu &&
+           ((p->inside | p->qualified) & EMERGENCY_BITS) == 0u;
+}
+
+/* Select, grade, shed, show, and ask for the deadlines that follow. */
+static void arbitrate(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
 {
     struct lk_power *p = &lk->pwr;
+    uint8_t timing;
     int s;
 
-    if (lk->port->power_read == NULL) {
-        return;
-    }
-    lk_pwr_sample(lk, now);
     select_source(lk);
     grade_main(lk, now);
     shed_loads(lk, now, dl);
     show_progress(lk);
-    for (s = 0; s < LK_PSRC_INPUTS; s++) {
-        if ((p->inside & ~p->qualified & BIT(s)) != 0u) {
+    timing = (uint8_t)(p->inside & ~p->qualified);
+    for (s = LK_PSRC_USB; timing != 0u && s < PSRC_END; s++) {
+        if ((timing & BIT(s)) != 0u) {
             lk_deadline_want(dl, p->since[s] + lk->cfg.power.qualify_ms);
         }
     }
     /* Tickless otherwise: a healthy lock with no emergency input sleeps. */
     if (p->waiting || ((p->inside | p->qualified) & EMERGENCY_BITS) != 0u) {
         lk_deadline_want(dl, now + lk->cfg.power.poll_ms);
+    }
+}
+
+/* The main battery's reading, mV, and its power. It qualifies on its
+ * first good reading (it was fitted long before lockcore booted) and drops
+ * like the others: its bit in the result when out of its window. */
+static uint32_t sample_main(struct lk_lock *lk, uint32_t *main_mv)
+{
+    struct lk_power *p = &lk->pwr;
+    const struct lk_source_config *c = &lk->cfg.power.src[LK_PSRC_MAIN];
+    uint32_t ma;
+    uint32_t mv;
+    int rc;
+
+    mv = read_input(lk->port, LK_PSRC_MAIN, &ma, &rc);
+    *main_mv = mv;
+    /* NOTSUP: the board does not measure its main battery, so its hardware
+     * decides, as without power_read. Any other failure is a battery that
+     * is not there. */
+    p->main_unsensed = (uint8_t)(rc == LK_ERR_NOTSUP);
+    p->mw[LK_PSRC_MAIN] = (ma != 0u) ? lk_muldiv(mv, ma, 1000u) : 0u;
+    if (!within(mv, c->min_mv, c->max_mv)) {
+        return BIT(LK_PSRC_MAIN);
+    }
+    if (within(mv, c->min_mv + c->hyst_mv, c->max_mv - c->hyst_mv)) {
+        p->qualified |= BIT(LK_PSRC_MAIN);
+    }
+    return 0;
+}
+
+/* The fitted emergency inputs' readings: power and qualification. Returns
+ * the bits of those out of their window (an absent one, 0 mV, always is:
+ * min_mv >= 1). */
+static uint32_t sample_inputs(struct lk_lock *lk, uint32_t now)
+{
+    struct lk_power *p = &lk->pwr;
+    const struct lk_power_config *c = &lk->cfg.power;
+    uint32_t drop = 0;
+    uint32_t b;
+    int s;
+
+    for (s = LK_PSRC_USB, b = BIT(LK_PSRC_USB); s < PSRC_END; s++, b <<= 1) {
+        uint32_t ma;
+        uint32_t mv;
+        int rc;
+
+        if (!FITTED_DENSE && !FITTED(s)) {
+            continue; /* never read: the product has no such input */
+        }
+        mv = read_input(lk->port, s, &ma, &rc);
+        p->mw[s] = (ma != 0u) ? lk_muldiv(mv, ma, 1000u) : 0u;
+        if (mv != 0u && within(mv, c->src[s].min_mv, c->src[s].max_mv)) {
+            qualify(p, c, now, s, mv);
+        } else {
+            drop |= b;
+        }
+    }
+    return drop;
+}
+
+/* The reserve after the main battery: a supercap's voltage and energy, or
+ * the main battery's. */
+static void sample_reserve(struct lk_lock *lk, uint32_t main_mv)
+{
+    struct lk_power *p = &lk->pwr;
+
+    if (lk->cfg.power.reserve_kind == LK_RESERVE_CAP) {
+        uint32_t ma;
+        int rc;
+        uint32_t rail = read_input(lk->port, LK_PSRC_RESERVE, &ma, &rc);
+
+        p->reserve_full = (uint8_t)(rail >= p->full_mv);
+        if (rail != p->rail_mv) {
+            p->rail_mv = rail;
+            lk_pwr_energy(lk); /* the reserve's energy follows its voltage only */
+        }
+    } else {
+        p->rail_mv = main_mv;
+        /* A battery's charge is not readable from its voltage: it either
+         * holds up under the motor or it does not. */
+        p->reserve_uj = p->main_drives ? LK_U32_MAX : 0u;
+    }
+}
+
+/* The sample: read every fitted input, qualify (slow in, fast out), and
+ * update what follows from the readings (main battery, reserve energy,
+ * proven power). Apart from lk_pwr_poll: the gate samples before every
+ * stroke without the arbitration's events and flash writes under it, which
+ * keeps the deepest stack path (a verdict that starts a stroke) short. */
+void lk_pwr_sample(struct lk_lock *lk, uint32_t now)
+{
+    struct lk_power *p = &lk->pwr;
+    uint32_t main_mv;
+    uint32_t drop;
+
+    if (lk->port->power_read == NULL) {
+        return;
+    }
+    drop = sample_main(lk, &main_mv);
+    drop |= sample_inputs(lk, now);
+    /* out of the window: dropped at once; full is a subset of qualified,
+     * so there is nothing to clear unless these meet */
+    if ((drop & (uint32_t)(p->qualified | p->inside)) != 0u) {
+        p->qualified &= (uint8_t)~drop;
+        p->inside &= (uint8_t)~drop;
+        p->full &= (uint8_t)~drop;
+    }
+    if (!p->measuring) {
+        p->main_mv = ((p->qualified & BIT(LK_PSRC_MAIN)) != 0u) ? main_mv : 0u;
+    }
+    p->main_drives = (uint8_t)((p->veto & BIT(LK_PSRC_MAIN)) == 0u &&
+                               (p->main_unsensed ||
+                                ((p->qualified & BIT(LK_PSRC_MAIN)) != 0u &&
+                                 p->main_mv >= p->drive_mv)));
+    sample_reserve(lk, main_mv);
+    track_power(p, now);
+    p->sampled = 1;
+    p->t_sample = now;
+}
+
+void lk_pwr_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
+{
+    if (lk->port->power_read == NULL) {
+        return;
+    }
+    lk_pwr_sample(lk, now);
+    if (!settled(lk)) {
+        arbitrate(lk, now, dl);
     }
 }
 
@@ -504,6 +654,7 @@ void lk_pwr_count_actuation(struct lk_lock *lk)
 int lk_power_status(const struct lk_lock *lk, struct lk_power_status *out)
 {
     const struct lk_power *p;
+    uint32_t warn;
     int rc = lk_check(lk);
     int s;
 
@@ -514,15 +665,14 @@ int lk_power_status(const struct lk_lock *lk, struct lk_power_status *out)
         return LK_ERR_INVAL;
     }
     p = &lk->pwr;
+    warn = lk->cfg.power.warn_actuations;
     out->tier = p->tier;
     out->selected = (p->selected < LK_PSRC_INPUTS) ? p->selected : (uint8_t)LK_PSRC_RESERVE;
     out->qualified = p->qualified;
     out->shed = p->shed;
     out->waiting = p->waiting;
     out->progress = lk_pwr_progress(lk);
-    out->actuations_left = (p->low_count >= lk->cfg.power.warn_actuations)
-                               ? 0u
-                               : (uint16_t)(lk->cfg.power.warn_actuations - p->low_count);
+    out->actuations_left = (uint16_t)((p->low_count >= warn) ? 0u : warn - p->low_count);
     out->reserve_uj = p->reserve_uj;
     out->need_uj = lk_pwr_need(lk);
     out->stroke_uj = p->stroke_uj;
@@ -542,6 +692,9 @@ int lk_power_veto(struct lk_lock *lk, int source, int veto)
     }
     if (source < LK_PSRC_MAIN || source >= LK_PSRC_INPUTS || veto < 0 || veto > 1) {
         return LK_ERR_RANGE;
+    }
+    if (!FITTED(source)) {
+        return LK_ERR_NOTSUP;
     }
     if (veto) {
         lk->pwr.veto |= BIT(source);

@@ -51,7 +51,7 @@ void lk_pwr_energy(struct lk_lock *lk)
 {
     struct lk_power *p = &lk->pwr;
     const struct lk_power_config *c = &lk->cfg.power;
-    uint32_t floor_mv;
+    uint32_t f = p->floor_mv;
     uint32_t v;
 
     if (c->reserve_kind != LK_RESERVE_CAP) {
@@ -61,26 +61,28 @@ void lk_pwr_energy(struct lk_lock *lk)
         return;
     }
     /* The motor sees the cap through its ESR: E = C/2 (V^2 - Vf^2), with
-     * Vf the lowest voltage that still finishes plus the ESR drop. */
-    floor_mv = sat_add(c->motor_min_mv, lk_muldiv(c->motor_ma, c->cap_esr_mohm, 1000u));
-    /* a reading above what the charger allows is a glitch, not energy */
+     * Vf = floor_mv (lk_pwr_init). A reading above what the charger
+     * allows is a glitch, not energy. */
     v = (p->rail_mv > c->cap_max_mv) ? c->cap_max_mv : p->rail_mv;
-    if (v <= floor_mv) {
-        p->reserve_uj = 0;
-        return;
-    }
-    p->reserve_uj = lk_muldiv(lk_muldiv(c->cap_uf, v - floor_mv, 1000u), v + floor_mv, 2000u);
+    p->reserve_uj = (v <= f) ? 0u : lk_muldiv(lk_muldiv(c->cap_uf, v - f, 1000u), v + f, 2000u);
+}
+
+/* Inputs that may be credited now: qualified, not vetoed, fitted, and not
+ * LK_PRIO_NEVER. */
+static uint32_t credited(const struct lk_power *p)
+{
+    return (uint32_t)p->qualified & ~(uint32_t)p->veto & p->usable;
 }
 
 uint32_t lk_pwr_proven_mw(const struct lk_lock *lk)
 {
     const struct lk_power *p = &lk->pwr;
+    uint32_t ok = credited(p);
     uint32_t mw = 0;
     int s;
 
     for (s = LK_PSRC_USB; s < LK_PSRC_INPUTS; s++) {
-        if ((p->qualified & ~p->veto & (1u << s)) != 0u &&
-            lk->cfg.power.src[s].priority != LK_PRIO_NEVER) {
+        if ((ok & (1u << s)) != 0u) {
             mw = sat_add(mw, p->pprev[s]);
         }
     }
@@ -102,25 +104,26 @@ static uint32_t input_uj(const struct lk_lock *lk, uint32_t ms)
     return lk_muldiv(lk_muldiv(lk_pwr_proven_mw(lk), lk->cfg.power.eff_pct, 100u), ms, 1u);
 }
 
-/* What the reserve must hold to start one stroke. By itself (a dropout
- * mid-stroke must not strand the bolt) the whole stroke: the configured
- * guess with its margin, or, once strokes have been measured, the measured
- * estimate plus 1/16 (the MCU's own draw, measurement noise); the rest of
- * the margin on a measured estimate may come from what a proven input adds
+/* What the reserve must hold to start one stroke, given need = the
+ * estimate with its margin (with_margin). By itself (a dropout mid-stroke
+ * must not strand the bolt) the whole stroke: the configured guess with
+ * its margin, or, once strokes have been measured, the measured estimate
+ * plus 1/16 (the MCU's own draw, measurement noise); the rest of the
+ * margin on a measured estimate may come from what a proven input adds
  * during the stroke. */
-static uint32_t one_stroke(const struct lk_lock *lk)
+static uint32_t one_stroke(const struct lk_lock *lk, uint32_t need)
 {
-    uint32_t need = with_margin(lk);
-    uint32_t help = input_uj(lk, lk->pwr.stroke_ms);
-    uint32_t alone = lk->pwr.measured ? lk->pwr.stroke_uj + lk->pwr.stroke_uj / 16u : need;
+    const struct lk_power *p = &lk->pwr;
+    uint32_t help = input_uj(lk, p->stroke_ms);
+    uint32_t alone = p->measured ? p->stroke_uj + p->stroke_uj / 16u : need;
 
     need = (need > help) ? need - help : 0u;
     return (need > alone) ? need : alone;
 }
 
-static int full_and_fed(const struct lk_lock *lk)
+static int full_and_fed(const struct lk_power *p)
 {
-    const struct lk_power *p = &lk->pwr;
+    uint32_t ok = credited(p) & p->full;
     int s;
 
     if (!p->reserve_full) {
@@ -128,8 +131,7 @@ static int full_and_fed(const struct lk_lock *lk)
     }
     for (s = LK_PSRC_USB; s < LK_PSRC_INPUTS; s++) {
         /* feeding the loads now, not just a voltage on a connector */
-        if ((p->full & p->qualified & ~p->veto & (1u << s)) != 0u && p->mw[s] != 0u &&
-            lk->cfg.power.src[s].priority != LK_PRIO_NEVER) {
+        if ((ok & (1u << s)) != 0u && p->mw[s] != 0u) {
             return 1;
         }
     }
@@ -138,18 +140,21 @@ static int full_and_fed(const struct lk_lock *lk)
 
 uint32_t lk_pwr_need(const struct lk_lock *lk)
 {
+    uint32_t need;
+
     if (lk->port->power_read == NULL || lk->pwr.main_drives) {
         return 0;
     }
+    need = with_margin(lk);
     /* A jam needs a reverse stroke: an input that refills one within
      * recovery_ms covers it; otherwise it must be in the reserve too. An
      * input that has kept a full reserve full for a whole second cannot
      * show more (the charger holds its draw down): it counts as covering
      * it, and is measured as soon as the stroke draws the reserve down. */
-    if (input_uj(lk, lk->cfg.power.recovery_ms) >= with_margin(lk) || full_and_fed(lk)) {
-        return one_stroke(lk);
+    if (input_uj(lk, lk->cfg.power.recovery_ms) >= need || full_and_fed(&lk->pwr)) {
+        return one_stroke(lk, need);
     }
-    return sat_add(with_margin(lk), lk->pwr.stroke_uj);
+    return sat_add(need, lk->pwr.stroke_uj);
 }
 
 uint8_t lk_pwr_progress(const struct lk_lock *lk)
@@ -181,7 +186,7 @@ int lk_pwr_affordable(struct lk_lock *lk, uint32_t now, int recovery)
     if (p->main_drives) {
         return 1;
     }
-    return p->reserve_uj >= (recovery ? one_stroke(lk) : lk_pwr_need(lk));
+    return p->reserve_uj >= (recovery ? one_stroke(lk, with_margin(lk)) : lk_pwr_need(lk));
 }
 
 void lk_pwr_stroke_begin(struct lk_lock *lk, uint32_t now)

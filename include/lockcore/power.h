@@ -138,7 +138,8 @@ int lk_power_status(const struct lk_lock *lk, struct lk_power_status *out);
  * from being selected or credited until vetoed = 0 again (e.g. the board
  * saw reverse current or an over-temperature). Takes effect at once; the
  * next lk_poll selects again. Errors: LK_ERR_INVAL (NULL), LK_ERR_NOT_INIT,
- * LK_ERR_RANGE (source or veto out of range).
+ * LK_ERR_RANGE (source or veto out of range), LK_ERR_NOTSUP (source is not
+ * in LK_PSRC_FITTED: the product has no such input).
  */
 int lk_power_veto(struct lk_lock *lk, int source, int veto);
 
