@@ -42,6 +42,10 @@ int lk_check(const struct lk_lock *lk);
 /* Level of sensor (bolt 0..2, switches 0..1) or a negative error; a level
  * out of range or a positive return is LK_ERR_RANGE. */
 int lk_read_sensor(const struct lk_lock *lk, int sensor);
+/* Copy in (NULL: all zero) to out, fill the defaults and check the ranges:
+ * LK_OK or LK_ERR_CONFIG. Out of line (lk_init's frame stays small under
+ * the boot's deep credential path). */
+int lk_resolve_config(struct lk_config *out, const struct lk_config *in);
 
 /* 1 and *unix_s (the wall clock at port time now) if the wall clock is
  * trusted, else 0. */
@@ -77,13 +81,26 @@ struct lk_moved {
 };
 
 /* actuate.c: the motor state machine. bolt is the debounced bolt level (or
- * a negative read error) for following hand movements while idle;
- * hold_relock defers a due auto-relock (door open). */
+ * a negative read error) for following hand movements while idle; a due
+ * auto-relock waits while the door is open or in passage mode. */
 void lk_act_init(struct lk_lock *lk);
 int lk_act_request(struct lk_lock *lk, uint32_t now, uint8_t target, int source, uint16_t user,
                    uint16_t cred);
 void lk_act_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int bolt,
-                 int hold_relock, struct lk_moved *mv);
+                 struct lk_moved *mv);
+/* struct lk_actuate.phase while the motor is not in charge of the bolt. */
+#define LK_ACT_IDLE 0u
+/* 1 if lk_act_poll would do nothing (the idle poll, checked inline): the
+ * motor off, nothing armed or waiting, the bolt at the end position it was
+ * at and the state settled. */
+static inline int lk_act_quiet(const struct lk_lock *lk, int bolt)
+{
+    const struct lk_actuate *a = &lk->act;
+
+    return a->phase == LK_ACT_IDLE &&
+           (a->motor == LK_MOTOR_COAST || a->motor == LK_MOTOR_BRAKE) && !a->waiting &&
+           !a->relock_armed && bolt == (int)a->bolt_end && a->state != LK_STATE_UNKNOWN;
+}
 /* After lk_init's COAST at port time now: no stroke for brake_ms. */
 void lk_act_boot(struct lk_lock *lk, uint32_t now);
 /* 1 if a request now would be refused as LK_ERR_BUSY (moving, braking, or
@@ -97,8 +114,12 @@ void lk_ovr_init(struct lk_lock *lk);
 /* Read and debounce the inputs; returns the debounced bolt level or a
  * negative bolt read error. */
 int lk_ovr_sample(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl);
-/* 1 if a door sensor is fitted and the door is (debounced) open. */
-int lk_ovr_door_open(const struct lk_lock *lk);
+/* 1 if a door sensor is fitted and the door is (debounced) open: the level
+ * of a sensor that is not fitted stays 0. */
+static inline int lk_ovr_door_open(const struct lk_lock *lk)
+{
+    return lk->ovr.stable[LK_SENSOR_DOOR] == 1u;
+}
 void lk_ovr_after(struct lk_lock *lk, uint32_t now, const struct lk_moved *mv,
                   struct lk_deadline *dl);
 
@@ -111,8 +132,9 @@ void lk_cred_poll(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl);
 
 /* power.c / power_gate.c: emergency power arbitration (docs/power.md).
  * lk_pwr_resolve fills the power defaults and checks ranges (LK_OK or
- * LK_ERR_CONFIG); lk_pwr_init runs after the store is mounted; lk_pwr_poll
- * samples the inputs, qualifies, selects, sets the tier and sheds loads. */
+ * LK_ERR_CONFIG); in may be out (lk_init resolves a NULL cfg in place).
+ * lk_pwr_init runs after the store is mounted; lk_pwr_poll samples the
+ * inputs, qualifies, selects, sets the tier and sheds loads. */
 int lk_pwr_resolve(struct lk_power_config *out, const struct lk_power_config *in,
                    uint32_t battery_ok_mv);
 void lk_pwr_init(struct lk_lock *lk);

@@ -2,6 +2,8 @@
  * lock: the instance, its validation at init, and the entry points that
  * dispatch to the modules.
  */
+#include <stddef.h>
+
 #include "lk_internal.h"
 
 /* While the wall clock is trusted, poll at least this often so the port
@@ -50,86 +52,108 @@ static int check_port(const struct lk_port *p)
     return LK_OK;
 }
 
-static uint32_t or_default(uint32_t v, uint32_t def)
-{
-    return (v != 0u) ? v : def;
-}
+/* Bounds of the lk_config ranges (struct lk_config states them), by index. */
+enum {
+    B_0, B_1, B_50, B_60, B_100, B_1000, B_20000, B_60000, B_86400, B_120000, B_604800,
+    B_3600000, B_86400000, B_RELOCK, B_TRAVEL, B_PIN_MIN, B_PIN_MAX, B_DIGITS, B_POLICY,
+    B_NONE, B_COUNT
+};
+static const uint32_t bound[B_COUNT] = {
+    0u, 1u, 50u, 60u, 100u, 1000u, 20000u, 60000u, 86400u, 120000u, 604800u,
+    3600000u, 86400000u, LK_MAX_AUTO_RELOCK_MS, LK_MAX_TRAVEL_MS, LK_PIN_LEN_MIN, LK_PIN_LEN_MAX,
+    LK_KEYPAD_DIGITS_MAX, LK_KEY_POLICY_ALARM, LK_U32_MAX
+};
 
-static int in_range(uint32_t v, uint32_t lo, uint32_t hi)
-{
-    return v >= lo && v <= hi;
-}
+/* A numeric lk_config field: its offset and size (1, 2 or 4 bytes), the
+ * value a 0 takes (cut to the field's width, as stored), and its range as
+ * bound[] indices. Ranges that depend on another field are checked in
+ * lk_resolve_config. */
+struct cfg_field {
+    uint32_t def;
+    uint8_t off;
+    uint8_t size;
+    uint8_t lo;
+    uint8_t hi;
+};
 
-static int resolve_cred_config(const struct lk_config *c)
-{
-    if (!in_range(c->pin_min_len, LK_PIN_LEN_MIN, c->pin_max_len) ||
-        !in_range(c->pin_max_len, c->pin_min_len, LK_PIN_LEN_MAX) ||
-        !in_range(c->keypad_max_digits, c->pin_max_len, LK_KEYPAD_DIGITS_MAX) ||
-        (c->lockout_types & ~((1u << LK_CRED_TYPE_COUNT_) - 1u)) != 0u ||
-        !in_range(c->digit_timeout_ms, 1000u, 60000u) ||
-        !in_range(c->fail_window_ms, 1000u, 86400000u) ||
-        !in_range(c->lockout_ms[0], 1000u, c->lockout_ms[1]) ||
-        !in_range(c->lockout_ms[1], c->lockout_ms[0], c->lockout_ms[2]) ||
-        !in_range(c->lockout_ms[2], c->lockout_ms[1], 86400000u) ||
-        !in_range(c->multi_window_ms, 1000u, 120000u) ||
-        !in_range(c->offline_drift_s, 1u, 86400u) ||
-        !in_range(c->offline_otc_valid_s, 60u, 604800u)) {
-        return LK_ERR_CONFIG;
-    }
-    return LK_OK;
-}
+#define F_SIZE(field) sizeof(((struct lk_config *)0)->field)
+#define F(field, def, lo, hi)                                                           \
+    { (uint32_t)((def) & (LK_U32_MAX >> (32u - 8u * F_SIZE(field)))),                   \
+      (uint8_t)offsetof(struct lk_config, field), (uint8_t)F_SIZE(field), (lo), (hi) }
 
-static int resolve_config(struct lk_config *out, const struct lk_config *in)
+static const struct cfg_field fields[] = {
+    F(auto_relock_ms, 0u, B_0, B_RELOCK), /* 0 = off, no default */
+    F(inrush_blank_ms, LK_DEFAULT_INRUSH_BLANK_MS, B_1, B_NONE),
+    F(travel_min_ms, LK_DEFAULT_TRAVEL_MIN_MS, B_1, B_NONE),
+    F(travel_max_ms, LK_DEFAULT_TRAVEL_MAX_MS, B_1, B_TRAVEL),
+    F(stall_ma, LK_DEFAULT_STALL_MA, B_50, B_20000),
+    F(brake_ms, LK_DEFAULT_BRAKE_MS, B_1, B_1000),
+    F(motion_poll_ms, LK_DEFAULT_MOTION_POLL_MS, B_1, B_100),
+    F(debounce_ms, LK_DEFAULT_DEBOUNCE_MS, B_1, B_1000),
+    F(path_window_ms, LK_DEFAULT_PATH_WINDOW_MS, B_1, B_60000),
+    F(door_ajar_ms, LK_DEFAULT_DOOR_AJAR_MS, B_1000, B_3600000),
+    F(alarm_repeat_ms, LK_DEFAULT_ALARM_REPEAT_MS, B_1000, B_86400000),
+    F(battery_ok_mv, LK_DEFAULT_BATTERY_OK_MV, B_1, B_60000),
+    F(manual_paths, LK_DEFAULT_MANUAL_PATHS, B_1, B_NONE),
+    F(key_policy, LK_DEFAULT_KEY_POLICY, B_1, B_POLICY),
+    F(pin_min_len, LK_DEFAULT_PIN_MIN_LEN, B_PIN_MIN, B_PIN_MAX),
+    F(pin_max_len, LK_DEFAULT_PIN_MAX_LEN, B_PIN_MIN, B_PIN_MAX),
+    F(keypad_max_digits, LK_KEYPAD_DIGITS_MAX, B_1, B_DIGITS),
+    F(wrong_limit, LK_DEFAULT_WRONG_LIMIT, B_1, B_NONE),
+    F(guess_limit, LK_DEFAULT_GUESS_LIMIT, B_1, B_NONE),
+    F(lockout_types, LK_DEFAULT_LOCKOUT_TYPES, B_0, B_NONE),
+    F(digit_timeout_ms, LK_DEFAULT_DIGIT_TIMEOUT_MS, B_1000, B_60000),
+    F(fail_window_ms, LK_DEFAULT_FAIL_WINDOW_MS, B_1000, B_86400000),
+    F(lockout_ms[0], LK_DEFAULT_LOCKOUT1_MS, B_1000, B_86400000),
+    F(lockout_ms[1], LK_DEFAULT_LOCKOUT2_MS, B_1000, B_86400000),
+    F(lockout_ms[2], LK_DEFAULT_LOCKOUT3_MS, B_1000, B_86400000),
+    F(multi_window_ms, LK_DEFAULT_MULTI_WINDOW_MS, B_1000, B_120000),
+    F(offline_drift_s, LK_DEFAULT_OFFLINE_DRIFT_S, B_1, B_86400),
+    F(offline_otc_valid_s, LK_DEFAULT_OFFLINE_OTC_VALID_S, B_60, B_604800),
+};
+
+#undef F
+#undef F_SIZE
+
+int lk_resolve_config(struct lk_config *out, const struct lk_config *in)
 {
-    static const struct lk_config none = { 0 };
+    uint8_t *base = (uint8_t *)out;
+    uint32_t i;
 
     if (in == NULL) {
-        in = &none;
+        lk_fill(base, 0, sizeof *out);
+    } else {
+        *out = *in;
     }
-    *out = *in;
-    out->inrush_blank_ms = or_default(in->inrush_blank_ms, LK_DEFAULT_INRUSH_BLANK_MS);
-    out->travel_min_ms = or_default(in->travel_min_ms, LK_DEFAULT_TRAVEL_MIN_MS);
-    out->travel_max_ms = or_default(in->travel_max_ms, LK_DEFAULT_TRAVEL_MAX_MS);
-    out->stall_ma = or_default(in->stall_ma, LK_DEFAULT_STALL_MA);
-    out->brake_ms = or_default(in->brake_ms, LK_DEFAULT_BRAKE_MS);
-    out->motion_poll_ms = or_default(in->motion_poll_ms, LK_DEFAULT_MOTION_POLL_MS);
-    out->debounce_ms = or_default(in->debounce_ms, LK_DEFAULT_DEBOUNCE_MS);
-    out->path_window_ms = or_default(in->path_window_ms, LK_DEFAULT_PATH_WINDOW_MS);
-    out->door_ajar_ms = or_default(in->door_ajar_ms, LK_DEFAULT_DOOR_AJAR_MS);
-    out->alarm_repeat_ms = or_default(in->alarm_repeat_ms, LK_DEFAULT_ALARM_REPEAT_MS);
-    out->battery_ok_mv = or_default(in->battery_ok_mv, LK_DEFAULT_BATTERY_OK_MV);
-    out->manual_paths = (uint8_t)or_default(in->manual_paths, LK_DEFAULT_MANUAL_PATHS);
-    out->key_policy = (uint8_t)or_default(in->key_policy, LK_DEFAULT_KEY_POLICY);
-    out->pin_min_len = (uint8_t)or_default(in->pin_min_len, LK_DEFAULT_PIN_MIN_LEN);
-    out->pin_max_len = (uint8_t)or_default(in->pin_max_len, LK_DEFAULT_PIN_MAX_LEN);
-    out->keypad_max_digits = (uint8_t)or_default(in->keypad_max_digits, LK_KEYPAD_DIGITS_MAX);
-    out->wrong_limit = (uint8_t)or_default(in->wrong_limit, LK_DEFAULT_WRONG_LIMIT);
-    out->guess_limit = (uint16_t)or_default(in->guess_limit, LK_DEFAULT_GUESS_LIMIT);
-    out->lockout_types = (uint8_t)or_default(in->lockout_types, LK_DEFAULT_LOCKOUT_TYPES);
-    out->digit_timeout_ms = or_default(in->digit_timeout_ms, LK_DEFAULT_DIGIT_TIMEOUT_MS);
-    out->fail_window_ms = or_default(in->fail_window_ms, LK_DEFAULT_FAIL_WINDOW_MS);
-    out->lockout_ms[0] = or_default(in->lockout_ms[0], LK_DEFAULT_LOCKOUT1_MS);
-    out->lockout_ms[1] = or_default(in->lockout_ms[1], LK_DEFAULT_LOCKOUT2_MS);
-    out->lockout_ms[2] = or_default(in->lockout_ms[2], LK_DEFAULT_LOCKOUT3_MS);
-    out->multi_window_ms = or_default(in->multi_window_ms, LK_DEFAULT_MULTI_WINDOW_MS);
-    out->offline_drift_s = or_default(in->offline_drift_s, LK_DEFAULT_OFFLINE_DRIFT_S);
-    out->offline_otc_valid_s = or_default(in->offline_otc_valid_s, LK_DEFAULT_OFFLINE_OTC_VALID_S);
+    for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const struct cfg_field *f = &fields[i];
+        uint8_t *p = base + f->off;
+        uint32_t v = (f->size == 1u) ? *p : (f->size == 2u) ? *(uint16_t *)p : *(uint32_t *)p;
 
-    if (out->auto_relock_ms > LK_MAX_AUTO_RELOCK_MS || out->travel_max_ms > LK_MAX_TRAVEL_MS ||
-        out->travel_min_ms >= out->travel_max_ms ||
-        out->inrush_blank_ms >= out->travel_max_ms || out->stall_ma < 50u ||
-        out->stall_ma > 20000u || out->brake_ms > 1000u || out->motion_poll_ms > 100u ||
-        out->debounce_ms > 1000u || out->path_window_ms > 60000u ||
-        out->door_ajar_ms < 1000u || out->door_ajar_ms > 3600000u ||
-        out->alarm_repeat_ms < 1000u || out->alarm_repeat_ms > 86400000u ||
-        out->battery_ok_mv > 60000u || (out->manual_paths & ~LK_PATH_ALL) != 0u ||
-        out->key_policy > LK_KEY_POLICY_ALARM) {
+        if (v == 0u) {
+            v = f->def;
+        }
+        if (v < bound[f->lo] || v > bound[f->hi]) {
+            return LK_ERR_CONFIG;
+        }
+        if (f->size == 1u) {
+            *p = (uint8_t)v;
+        } else if (f->size == 2u) {
+            *(uint16_t *)p = (uint16_t)v;
+        } else {
+            *(uint32_t *)p = v;
+        }
+    }
+    if (out->travel_min_ms >= out->travel_max_ms || out->inrush_blank_ms >= out->travel_max_ms ||
+        (out->manual_paths & ~LK_PATH_ALL) != 0u || out->pin_min_len > out->pin_max_len ||
+        out->pin_max_len > out->keypad_max_digits ||
+        (out->lockout_types & ~((1u << LK_CRED_TYPE_COUNT_) - 1u)) != 0u ||
+        out->lockout_ms[0] > out->lockout_ms[1] || out->lockout_ms[1] > out->lockout_ms[2]) {
         return LK_ERR_CONFIG;
     }
-    if (lk_pwr_resolve(&out->power, &in->power, out->battery_ok_mv) != LK_OK) {
-        return LK_ERR_CONFIG;
-    }
-    return resolve_cred_config(out);
+    /* Without a cfg, out->power is the all-zero input it is resolved from. */
+    return lk_pwr_resolve(&out->power, (in != NULL) ? &in->power : &out->power,
+                          out->battery_ok_mv);
 }
 
 int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_config *cfg)
@@ -149,7 +173,7 @@ int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_conf
         rc = lk_store_layout(port, &lk->store);
     }
     if (rc == LK_OK) {
-        rc = resolve_config(&lk->cfg, cfg);
+        rc = lk_resolve_config(&lk->cfg, cfg);
     }
     if (rc != LK_OK) {
         return rc;
@@ -178,19 +202,20 @@ int lk_init(struct lk_lock *lk, const struct lk_port *port, const struct lk_conf
     lk->magic = LK_MAGIC;
     lk_cred_boot_events(lk);
     if (found != 0u) {
+        /* What mounting found, one event per LK_STORE_FOUND_* bit. */
+        static const uint8_t found_ev[3][2] = {
+            { LK_OP_STATE, LK_REASON_STORE_FORMATTED },
+            { LK_OP_ALARM, LK_REASON_FACTORY_RESET },
+            { LK_OP_ALARM, LK_REASON_STORE_CORRUPT },
+        };
         uint32_t now = port->now_ms(port->ctx);
+        uint32_t i;
 
-        if (found & LK_STORE_FOUND_FORMATTED) {
-            lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_STORE_FORMATTED,
-                    LK_INDEX_NONE, LK_INDEX_NONE);
-        }
-        if (found & LK_STORE_FOUND_RESET) {
-            lk_emit(lk, now, LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_FACTORY_RESET,
-                    LK_INDEX_NONE, LK_INDEX_NONE);
-        }
-        if (found & LK_STORE_FOUND_DAMAGED) {
-            lk_emit(lk, now, LK_OP_ALARM, LK_SRC_UNSPECIFIED, LK_REASON_STORE_CORRUPT,
-                    LK_INDEX_NONE, LK_INDEX_NONE);
+        for (i = 0; i < 3u; i++) {
+            if ((found & (1u << i)) != 0u) {
+                lk_emit(lk, now, found_ev[i][0], LK_SRC_UNSPECIFIED, found_ev[i][1],
+                        LK_INDEX_NONE, LK_INDEX_NONE);
+            }
         }
     }
     return LK_OK;
@@ -217,7 +242,9 @@ static void rebase_wall(struct lk_lock *lk, uint32_t now)
 int lk_poll(struct lk_lock *lk, uint32_t *next_ms)
 {
     struct lk_deadline dl = { 0, 0 };
+    struct lk_moved mv = { LK_MOVED_NONE, 0 };
     uint32_t now;
+    int bolt;
     int rc = lk_check(lk);
 
     if (rc != LK_OK) {
@@ -231,23 +258,20 @@ int lk_poll(struct lk_lock *lk, uint32_t *next_ms)
         rebase_wall(lk, now);
         lk_deadline_want(&dl, now + WALL_REBASE_MS);
     }
-    {
-        struct lk_moved mv = { LK_MOVED_NONE, 0 };
-        int bolt;
-
-        /* Power first: a stroke judged in this poll sees fresh readings. */
-        lk_pwr_poll(lk, now, &dl);
-        bolt = lk_ovr_sample(lk, now, &dl);
-
-        lk_act_poll(lk, now, &dl, bolt,
-                    lk_ovr_door_open(lk) || lk->cred.mode == LK_MODE_PASSAGE, &mv);
-        lk_ovr_after(lk, now, &mv, &dl);
-        if (lk->act.state != LK_STATE_JAMMED) {
-            lk_alarm_clear(lk, LK_REASON_JAMMED);
-        }
-        lk_alarm_poll(lk, now, &dl);
-        lk_cred_poll(lk, now, &dl);
+    /* Power first: a stroke judged in this poll sees fresh readings. */
+    lk_pwr_poll(lk, now, &dl);
+    bolt = lk_ovr_sample(lk, now, &dl);
+    if (!lk_act_quiet(lk, bolt)) {
+        lk_act_poll(lk, now, &dl, bolt, &mv);
     }
+    lk_ovr_after(lk, now, &mv, &dl);
+    /* Only a JAMMED alarm raised since the last clear has bits to clear. */
+    if (lk->act.jam_alarm && lk->act.state != LK_STATE_JAMMED) {
+        lk->act.jam_alarm = 0;
+        lk_alarm_clear(lk, LK_REASON_JAMMED);
+    }
+    lk_alarm_poll(lk, now, &dl);
+    lk_cred_poll(lk, now, &dl);
     if (!dl.set) {
         return LK_POLL_IDLE;
     }

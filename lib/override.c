@@ -13,34 +13,23 @@
 /* A bolt sensor that failed is read again after this, ms: slow enough not
  * to drain the battery on a broken sensor, quick enough to recover. */
 #define BOLT_RETRY_MS 1000u
-
-static int fitted(const struct lk_lock *lk, int s)
-{
-    return s == LK_SENSOR_BOLT || (lk->port->sensors_fitted & (1u << s)) != 0u;
-}
-
-static int is_path(int s)
-{
-    return s >= LK_SENSOR_KEY && s <= LK_SENSOR_HANDLE;
-}
+/* Sensors that are mechanical paths (key .. handle). */
+#define PATH_SENSORS 0x1Eu
 
 void lk_ovr_init(struct lk_lock *lk)
 {
     struct lk_override *o = &lk->ovr;
     int s;
 
-    for (s = 0; s < LK_SENSOR_COUNT_; s++) {
-        o->since[s] = 0;
-        o->path_seen[s] = 0;
-        o->stable[s] = 0;
-        o->cand[s] = 0;
-    }
-    o->t_door_open = 0;
-    o->path_valid = 0;
-    o->seen = 0;
-    o->sampled = 0;
+    lk_fill((uint8_t *)o, 0, sizeof *o);
     o->saved_end = UNSAVED;
     o->saved_door = UNSAVED;
+    o->fitted = (uint8_t)(lk->port->sensors_fitted | (1u << LK_SENSOR_BOLT));
+    for (s = 0; s < LK_SENSOR_COUNT_; s++) {
+        if (((o->fitted >> s) & 1u) != 0u) {
+            o->read[o->n_read++] = (uint8_t)s;
+        }
+    }
 }
 
 /* How many of the newest audit entries boot looks through. */
@@ -48,13 +37,8 @@ void lk_ovr_init(struct lk_lock *lk)
 
 static void load_saved(struct lk_lock *lk)
 {
-    struct lk_event ev;
     uint8_t v[6];
     uint8_t len = 0;
-    uint32_t lo;
-    uint32_t hi;
-    uint32_t seq;
-    uint32_t behind;
 
     if (lk_store_get(lk, KEY_LAST_STATE, v, sizeof v, &len) != LK_OK || len != 6u ||
         v[0] > LK_BOLT_EXTENDED || v[1] > 1u) {
@@ -62,103 +46,114 @@ static void load_saved(struct lk_lock *lk)
     }
     lk->ovr.saved_end = v[0];
     lk->ovr.saved_door = v[1];
-    /* A movement is logged before the state is saved: one logged after the
-     * saved state (a cut fell between the two) is the newer truth, and must
-     * not be reported a second time as "while unpowered". */
-    if (lk_audit_bounds(lk, &lo, &hi) != LK_OK) {
-        return;
-    }
-    seq = lk_get32(v + 2) + 1u;
-    /* wrap-safe: 2^31 or more behind means seq is past hi (nothing to do) */
-    behind = hi - seq;
-    if (behind >= AUDIT_LOOKBACK && behind < 0x80000000u) {
-        seq = hi - AUDIT_LOOKBACK + 1u;
-    }
-    for (; (int32_t)(hi - seq) >= 0; seq++) {
-        if (lk_audit_read(lk, seq, &ev) == LK_OK &&
-            (ev.reason == LK_REASON_NONE || ev.reason == LK_REASON_WHILE_UNPOWERED) &&
-            (ev.op == LK_OP_LOCK || ev.op == LK_OP_UNLOCK)) {
-            lk->ovr.saved_end = (ev.op == LK_OP_LOCK) ? (uint8_t)LK_BOLT_EXTENDED
-                                                      : (uint8_t)LK_BOLT_RETRACTED;
+#if LK_WITH_AUDIT
+    {
+        struct lk_event ev;
+        uint32_t lo;
+        uint32_t hi;
+        uint32_t seq;
+        uint32_t behind;
+
+        /* A movement is logged before the state is saved: one logged after
+         * the saved state (a cut fell between the two) is the newer truth,
+         * and must not be reported a second time as "while unpowered". */
+        if (lk_audit_bounds(lk, &lo, &hi) != LK_OK) {
+            return;
+        }
+        seq = lk_get32(v + 2) + 1u;
+        /* wrap-safe: 2^31 or more behind means seq is past hi (nothing to do) */
+        behind = hi - seq;
+        if (behind >= AUDIT_LOOKBACK && behind < 0x80000000u) {
+            seq = hi - AUDIT_LOOKBACK + 1u;
+        }
+        for (; (int32_t)(hi - seq) >= 0; seq++) {
+            if (lk_audit_read(lk, seq, &ev) == LK_OK &&
+                (ev.reason == LK_REASON_NONE || ev.reason == LK_REASON_WHILE_UNPOWERED) &&
+                (ev.op == LK_OP_LOCK || ev.op == LK_OP_UNLOCK)) {
+                lk->ovr.saved_end = (ev.op == LK_OP_LOCK) ? (uint8_t)LK_BOLT_EXTENDED
+                                                          : (uint8_t)LK_BOLT_RETRACTED;
+            }
         }
     }
+#endif
 }
 
-/* A level change that outlived the debounce. */
-static void settled(struct lk_lock *lk, uint32_t now, int s, uint8_t level)
+/* Sensor s holds a new level (first = its first good reading, taken as it
+ * is: a condition already standing, escutcheon off or door open, starts
+ * now, and there was nothing before it to clear or to have been forced). */
+static void settled(struct lk_lock *lk, uint32_t now, int s, uint32_t level, int first)
 {
     struct lk_override *o = &lk->ovr;
 
-    if (is_path(s) && level == 0u) {
-        o->path_seen[s] = now; /* active until just now */
-    }
-    if (s == LK_SENSOR_DOOR && level == 1u) {
-        o->t_door_open = now;
-        if (o->stable[LK_SENSOR_BOLT] == LK_BOLT_EXTENDED && !lk_act_moving(lk)) {
-            /* The door cannot open past a thrown bolt: it was forced. */
-            lk_alarm(lk, now, LK_REASON_DOOR_FORCED_OPEN, LK_SRC_FORCED);
-        }
-    } else if (s == LK_SENSOR_DOOR) {
-        lk_alarm_clear(lk, LK_REASON_DOOR_AJAR);
-    } else if (s == LK_SENSOR_TAMPER) {
-        if (level == 1u) {
-            lk_alarm_standing(lk, now, LK_REASON_ESCUTCHEON_REMOVED, LK_SRC_FORCED);
+    if (s == LK_SENSOR_DOOR) {
+        if (level == 0u) {
+            lk_alarm_clear(lk, LK_REASON_DOOR_AJAR);
         } else {
-            lk_alarm_clear(lk, LK_REASON_ESCUTCHEON_REMOVED);
-        }
-    }
-    o->stable[s] = level;
-}
-
-/* A good reading (level >= 0) of sensor s, debounced into stable[s]. */
-static void debounce(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int s, int level,
-                     int moving)
-{
-    struct lk_override *o = &lk->ovr;
-
-    if ((o->seen & (1u << s)) == 0u) {
-        /* First good reading: taken as it is, and a condition already
-         * standing (escutcheon off, door open) starts now. */
-        o->seen |= (uint8_t)(1u << s);
-        o->stable[s] = (uint8_t)level;
-        o->cand[s] = (uint8_t)level;
-        if (s == LK_SENSOR_DOOR && level == 1) {
             o->t_door_open = now;
+            if (!first && o->stable[LK_SENSOR_BOLT] == LK_BOLT_EXTENDED && !lk_act_moving(lk)) {
+                /* The door cannot open past a thrown bolt: it was forced. */
+                lk_alarm(lk, now, LK_REASON_DOOR_FORCED_OPEN, LK_SRC_FORCED);
+            }
         }
-        if (s == LK_SENSOR_TAMPER && level == 1) {
+    } else if (s == LK_SENSOR_TAMPER) {
+        if (level == 0u) {
+            lk_alarm_clear(lk, LK_REASON_ESCUTCHEON_REMOVED);
+        } else {
             lk_alarm_standing(lk, now, LK_REASON_ESCUTCHEON_REMOVED, LK_SRC_FORCED);
         }
-    } else if (s == LK_SENSOR_BOLT && moving) {
+    } else if (s != LK_SENSOR_BOLT && level == 0u) {
+        o->path_seen[s] = now; /* a path switch: active until just now */
+    }
+    o->stable[s] = (uint8_t)level;
+    o->cand[s] = (uint8_t)level;
+}
+
+/* A good reading of sensor s (seen: it had one before), debounced into
+ * stable[s]. */
+static void debounce(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int s,
+                     uint32_t level, int seen)
+{
+    struct lk_override *o = &lk->ovr;
+    uint32_t due;
+
+    if (!seen) {
+        o->seen |= (uint8_t)(1u << s);
+        settled(lk, now, s, level, 1);
+    } else if (s == LK_SENSOR_BOLT && lk_act_moving(lk)) {
         /* A movement the motor makes: its own checks judge it. */
         o->stable[s] = (uint8_t)level;
         o->cand[s] = (uint8_t)level;
     } else if (level == o->stable[s]) {
-        o->cand[s] = (uint8_t)level;
-    } else if (level != o->cand[s]) {
-        o->cand[s] = (uint8_t)level;
-        o->since[s] = now;
-        lk_deadline_want(dl, now + lk->cfg.debounce_ms);
-    } else if (lk_time_reached(now, o->since[s] + lk->cfg.debounce_ms)) {
-        settled(lk, now, s, (uint8_t)level);
+        o->cand[s] = (uint8_t)level; /* back before the debounce ran out */
     } else {
-        lk_deadline_want(dl, o->since[s] + lk->cfg.debounce_ms);
+        if (level != o->cand[s]) {
+            o->cand[s] = (uint8_t)level; /* a new candidate: not due before now + debounce */
+            o->since[s] = now;
+        }
+        due = o->since[s] + lk->cfg.debounce_ms;
+        if (lk_time_reached(now, due)) {
+            settled(lk, now, s, level, 0);
+        } else {
+            lk_deadline_want(dl, due);
+        }
     }
 }
 
-/* A legitimate path's switch (is_path(s)) counts as recent while it is
- * active and for path_window_ms after. */
+/* A legitimate path's switch (a path sensor s) counts as recent while it
+ * is active and for path_window_ms after. */
 static void track_path(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl, int s)
 {
     struct lk_override *o = &lk->ovr;
+    uint8_t bit = (uint8_t)(1u << s);
 
     if (o->stable[s] == 1u) {
         o->path_seen[s] = now;
-        o->path_valid |= (uint8_t)(1u << s);
-    } else if ((o->path_valid & (1u << s)) != 0u) {
+        o->path_valid |= bit;
+    } else if ((o->path_valid & bit) != 0u) {
         /* Forget it once the window is over (woken for that), so a
          * 2^32 ms clock wrap cannot make it recent again. */
         if (now - o->path_seen[s] > lk->cfg.path_window_ms) {
-            o->path_valid &= (uint8_t)~(1u << s);
+            o->path_valid &= (uint8_t)~bit;
         } else {
             lk_deadline_want(dl, o->path_seen[s] + lk->cfg.path_window_ms + 1u);
         }
@@ -168,64 +163,62 @@ static void track_path(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl,
 int lk_ovr_sample(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
 {
     struct lk_override *o = &lk->ovr;
-    int moving = lk_act_moving(lk);
+    const struct lk_port *p = lk->port;
+    uint32_t max = LK_BOLT_BETWEEN; /* highest level of the sensor read */
     int bolt_rc = LK_OK;
-    int s;
+    uint32_t i;
 
     if (!o->sampled) {
+        o->sampled = 1;
         load_saved(lk);
     }
-    for (s = 0; s < LK_SENSOR_COUNT_; s++) {
-        int level;
+    for (i = 0; i < o->n_read; i++, max = 1u) {
+        int s = o->read[i];
+        uint32_t seen = (o->seen >> s) & 1u;
+        uint8_t level = 0xFFu;
+        int rc = p->sensor_read(p->ctx, s, &level);
 
-        if (!fitted(lk, s)) {
-            continue;
-        }
-        level = lk_read_sensor(lk, s);
-        if (level < 0) {
+        if (rc != LK_OK || level > max) {
             /* Optional switches: a failed read leaves the last level. */
             if (s == LK_SENSOR_BOLT) {
-                bolt_rc = level;
+                bolt_rc = (rc < 0) ? rc : LK_ERR_RANGE;
             }
             continue;
         }
-        debounce(lk, now, dl, s, level, moving);
-        if (is_path(s)) {
+        /* Unchanged and not debouncing: the idle case, nothing to do. */
+        if (level != o->stable[s] || level != o->cand[s] || !seen) {
+            debounce(lk, now, dl, s, level, (int)seen);
+        }
+        if (((PATH_SENSORS >> s) & 1u) != 0u) {
             track_path(lk, now, dl, s);
         }
     }
-    o->sampled = 1;
     if (bolt_rc == LK_OK && (o->seen & 1u) == 0u) {
         bolt_rc = LK_ERR_IO; /* never read: no level to report */
     }
     if (bolt_rc != LK_OK) {
         lk_deadline_want(dl, now + BOLT_RETRY_MS);
+        return bolt_rc;
     }
-    return (bolt_rc != LK_OK) ? bolt_rc : (int)o->stable[LK_SENSOR_BOLT];
-}
-
-int lk_ovr_door_open(const struct lk_lock *lk)
-{
-    return fitted(lk, LK_SENSOR_DOOR) && lk->ovr.stable[LK_SENSOR_DOOR] == 1u;
+    return (int)o->stable[LK_SENSOR_BOLT];
 }
 
 /* Which legitimate path explains a movement now, else UNKNOWN or FORCED. */
 static uint8_t classify(const struct lk_lock *lk, uint32_t now, int unpowered)
 {
-    static const uint8_t class_of[LK_SENSOR_HANDLE + 1] = { 0, LK_SRC_KEY, LK_SRC_MECH_CODE,
-                                                            LK_SRC_THUMBTURN, LK_SRC_HANDLE };
     const struct lk_override *o = &lk->ovr;
     int s;
 
     for (s = LK_SENSOR_KEY; s <= LK_SENSOR_HANDLE; s++) {
         if ((o->path_valid & (1u << s)) != 0u &&
             (o->stable[s] == 1u || now - o->path_seen[s] <= lk->cfg.path_window_ms)) {
-            return class_of[s];
+            /* LK_SRC_KEY .. LK_SRC_HANDLE follow the sensor order */
+            return (uint8_t)(LK_SRC_KEY - LK_SENSOR_KEY + s);
         }
     }
     /* No fitted switch moved. Force is the only explanation left when
      * every path the hardware has is sensed (and we were awake to see). */
-    if (!unpowered && (lk->cfg.manual_paths & ~lk->port->sensors_fitted) == 0u) {
+    if (!unpowered && (lk->cfg.manual_paths & ~(uint32_t)o->fitted) == 0u) {
         return LK_SRC_FORCED;
     }
     return LK_SRC_MANUAL;
@@ -243,35 +236,39 @@ static int battery_healthy(const struct lk_lock *lk)
     return ps.mv >= lk->cfg.battery_ok_mv && ps.mv <= 60000u && ps.ma >= 0;
 }
 
+/* Report a movement the motor did not make (kind LK_MOVED_FIRST: the first
+ * end position seen since boot, compared with the persisted state). */
 static void manual_movement(struct lk_lock *lk, uint32_t now, const struct lk_moved *mv)
 {
     const struct lk_override *o = &lk->ovr;
-    uint8_t op = (mv->to == LK_BOLT_EXTENDED) ? (uint8_t)LK_OP_LOCK : (uint8_t)LK_OP_UNLOCK;
-    uint8_t src;
+    uint32_t to = mv->to;
+    uint32_t first = (mv->kind == LK_MOVED_FIRST);
+    uint32_t op = (to == LK_BOLT_EXTENDED) ? LK_OP_LOCK : LK_OP_UNLOCK;
+    uint32_t src = classify(lk, now, (int)first);
+    uint32_t reason = LK_REASON_NONE;
 
-    if (mv->kind == LK_MOVED_FIRST) {
-        if (o->saved_end == LK_BOLT_EXTENDED && mv->to == LK_BOLT_EXTENDED &&
+    if (first) {
+        if (o->saved_end == LK_BOLT_EXTENDED && to == LK_BOLT_EXTENDED &&
             o->saved_door == 0u && lk_ovr_door_open(lk)) {
             /* Shut and locked when power went, open past the bolt now. */
             lk_alarm(lk, now, LK_REASON_DOOR_FORCED_OPEN, LK_SRC_FORCED);
         }
-        if (o->saved_end == UNSAVED || o->saved_end == mv->to) {
-            lk_emit(lk, now, LK_OP_STATE, LK_SRC_UNSPECIFIED, LK_REASON_NONE, LK_INDEX_NONE,
-                    LK_INDEX_NONE);
-            return;
+        if (o->saved_end == UNSAVED || o->saved_end == to) {
+            op = LK_OP_STATE; /* where it was: nothing moved */
+            src = LK_SRC_UNSPECIFIED;
+        } else {
+            /* Moved while we had no power: the dead-battery-and-key case. */
+            reason = LK_REASON_WHILE_UNPOWERED;
         }
-        /* Moved while we had no power: the dead-battery-and-key case. */
-        lk_emit(lk, now, op, classify(lk, now, 1), LK_REASON_WHILE_UNPOWERED, LK_INDEX_NONE,
-                LK_INDEX_NONE);
+    }
+    lk_emit(lk, now, (uint8_t)op, (uint8_t)src, (uint8_t)reason, LK_INDEX_NONE, LK_INDEX_NONE);
+    if (first || op != LK_OP_UNLOCK) {
         return;
     }
-    src = classify(lk, now, 0);
-    lk_emit(lk, now, op, src, LK_REASON_NONE, LK_INDEX_NONE, LK_INDEX_NONE);
-    if (src == LK_SRC_FORCED && op == LK_OP_UNLOCK) {
+    if (src == LK_SRC_FORCED) {
         lk_alarm(lk, now, LK_REASON_DOOR_FORCED_OPEN, LK_SRC_FORCED);
-    }
-    if (src == LK_SRC_KEY && op == LK_OP_UNLOCK && lk->cfg.key_policy == LK_KEY_POLICY_ALARM &&
-        battery_healthy(lk)) {
+    } else if (src == LK_SRC_KEY && lk->cfg.key_policy == LK_KEY_POLICY_ALARM &&
+               battery_healthy(lk)) {
         lk_alarm(lk, now, LK_REASON_KEY_WHILE_HEALTHY, LK_SRC_KEY);
     }
 }
@@ -280,13 +277,13 @@ void lk_ovr_after(struct lk_lock *lk, uint32_t now, const struct lk_moved *mv,
                   struct lk_deadline *dl)
 {
     struct lk_override *o = &lk->ovr;
-    uint8_t end = lk->act.bolt_end;
-    uint8_t door = (uint8_t)lk_ovr_door_open(lk);
+    uint32_t end = lk->act.bolt_end;
+    uint32_t door = o->stable[LK_SENSOR_DOOR]; /* lk_ovr_door_open */
 
     if (mv->kind != LK_MOVED_NONE) {
         manual_movement(lk, now, mv);
     }
-    if (door) {
+    if (door != 0u) {
         uint32_t due = o->t_door_open + lk->cfg.door_ajar_ms;
 
         if (lk_time_reached(now, due)) {
@@ -297,16 +294,15 @@ void lk_ovr_after(struct lk_lock *lk, uint32_t now, const struct lk_moved *mv,
     }
     /* Persist what a reboot must compare against; retried next poll if the
      * write fails. */
-    if ((end == LK_BOLT_EXTENDED || end == LK_BOLT_RETRACTED) &&
-        (end != o->saved_end || door != o->saved_door)) {
+    if (end <= LK_BOLT_EXTENDED && (end != o->saved_end || door != o->saved_door)) {
         uint8_t v[6];
 
-        v[0] = end;
-        v[1] = door;
+        v[0] = (uint8_t)end;
+        v[1] = (uint8_t)door;
         lk_put32(v + 2, lk->store.audit_seq - 1u);
         if (lk_store_set(lk, KEY_LAST_STATE, v, 6) == LK_OK) {
-            o->saved_end = end;
-            o->saved_door = door;
+            o->saved_end = (uint8_t)end;
+            o->saved_door = (uint8_t)door;
         }
     }
 }

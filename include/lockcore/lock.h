@@ -149,6 +149,7 @@ struct lk_actuate {
     uint8_t from_end;    /* the running stroke started at the opposite end */
     uint8_t source;      /* enum lk_source of the requested operation */
     uint8_t waiting;     /* 1: the request waits for energy (target holds it) */
+    uint8_t jam_alarm;   /* 1: the JAMMED alarm was raised and not yet cleared */
     uint16_t user;
     uint16_t cred;
     uint32_t t_phase;    /* port time the current phase started, ms */
@@ -157,29 +158,15 @@ struct lk_actuate {
     uint32_t t_wait;     /* port time the request began to wait for energy, ms */
 };
 
-/* Emergency power bookkeeping (private); indexed by enum lk_power_source. */
+/* Emergency power bookkeeping (private); indexed by enum lk_power_source.
+ * Bytes first, then words, then arrays: Thumb-1 loads reach small offsets
+ * only (bytes < 32, words < 128), so this order keeps power.c small. */
 struct lk_power {
-    uint32_t since[LK_PSRC_INPUTS];   /* reading entered the inner window, ms */
-    uint32_t mw[LK_PSRC_INPUTS];      /* last measured power, mW */
-    uint32_t pmin[LK_PSRC_INPUTS];    /* lowest power in this second, mW */
-    uint32_t pprev[LK_PSRC_INPUTS];   /* lowest power in the second before */
-    uint32_t t_bucket;                /* start of this second, ms */
-    uint32_t main_mv;                 /* main battery, mV, read with the motor off */
-    uint32_t rail_mv;                 /* reserve (or main) now, mV */
-    uint32_t reserve_uj;              /* usable reserve energy, µJ */
-    uint32_t stroke_uj;               /* stroke energy estimate, µJ */
-    uint32_t stroke_ms;               /* stroke time estimate, ms */
-    uint32_t saved_uj;                /* stroke estimate last persisted, µJ */
-    uint32_t meas_uj;                 /* energy of the running stroke so far, µJ */
-    uint32_t t_meas;                  /* last stroke sample, ms */
-    uint32_t t_stroke;                /* running stroke began, ms */
-    uint32_t t_cut;                   /* warned cut falls due, ms */
-    uint32_t t_sample;                /* port time of the last sample, ms */
-    uint16_t low_count;               /* actuations since the LOW warning (persisted) */
     uint8_t inside;                   /* bits: in the inner window, timing */
     uint8_t qualified;                /* bits: qualified */
     uint8_t full;                     /* bits: qualified for the whole second */
     uint8_t veto;                     /* bits: vetoed by the board */
+    uint8_t usable;                   /* bits: fitted emergency inputs not LK_PRIO_NEVER */
     uint8_t selected;                 /* enum lk_power_source, RESERVE = none */
     uint8_t tier;                     /* enum lk_power_tier */
     uint8_t warned;                   /* worst tier already announced */
@@ -194,20 +181,44 @@ struct lk_power {
     uint8_t sampled;                  /* at least one sample taken */
     uint8_t measured;                 /* the stroke estimate comes from strokes */
     uint8_t reserve_full;             /* the supercap is at its charger's limit */
+    uint16_t low_count;               /* actuations since the LOW warning (persisted) */
+    uint32_t t_bucket;                /* start of this second, ms */
+    uint32_t main_mv;                 /* main battery, mV, read with the motor off */
+    uint32_t rail_mv;                 /* reserve (or main) now, mV */
+    uint32_t reserve_uj;              /* usable reserve energy, µJ */
+    uint32_t stroke_uj;               /* stroke energy estimate, µJ */
+    uint32_t stroke_ms;               /* stroke time estimate, ms */
+    uint32_t saved_uj;                /* stroke estimate last persisted, µJ */
+    uint32_t meas_uj;                 /* energy of the running stroke so far, µJ */
+    uint32_t t_meas;                  /* last stroke sample, ms */
+    uint32_t t_stroke;                /* running stroke began, ms */
+    uint32_t t_cut;                   /* warned cut falls due, ms */
+    uint32_t t_sample;                /* port time of the last sample, ms */
+    uint32_t drive_mv;                /* main at or above this drives the motor, mV */
+    uint32_t floor_mv;                /* the cap at or below this is empty for the motor, mV */
+    uint32_t full_mv;                 /* the cap at or above this is full (97 % of its max), mV */
+    uint32_t mw[LK_PSRC_INPUTS];      /* last measured power, mW */
+    uint32_t pprev[LK_PSRC_INPUTS];   /* lowest power in the second before */
+    uint32_t since[LK_PSRC_INPUTS];   /* reading entered the inner window, ms */
+    uint32_t pmin[LK_PSRC_INPUTS];    /* lowest power in this second, mW */
 };
 
-/* Override detection bookkeeping (private). */
+/* Override detection bookkeeping (private). The bytes come first: small
+ * offsets are cheaper to reach on Thumb-1. */
 struct lk_override {
-    uint32_t since[LK_SENSOR_COUNT_];      /* when cand started differing, ms */
-    uint32_t path_seen[LK_SENSOR_COUNT_];  /* last time a path switch was active */
-    uint32_t t_door_open;                  /* when the door (stably) opened */
     uint8_t stable[LK_SENSOR_COUNT_];      /* debounced levels */
     uint8_t cand[LK_SENSOR_COUNT_];        /* level waiting out the debounce */
+    uint8_t read[LK_SENSOR_COUNT_];        /* sensors read, in order (the bolt first) */
+    uint8_t n_read;                        /* how many: read[0..n_read-1] */
+    uint8_t fitted;                        /* them as bits: the fitted ones and the bolt */
     uint8_t path_valid;                    /* path_seen bits that hold a time */
     uint8_t seen;                          /* sensors read successfully at least once */
     uint8_t sampled;                       /* first sample taken */
     uint8_t saved_end;                     /* bolt end in the persisted state */
     uint8_t saved_door;                    /* door level in the persisted state */
+    uint32_t since[LK_SENSOR_COUNT_];      /* when cand started differing, ms */
+    uint32_t path_seen[LK_SENSOR_COUNT_];  /* last time a path switch was active */
+    uint32_t t_door_open;                  /* when the door (stably) opened */
 };
 
 /* Alarm bookkeeping (private): rate limit and silence per alarm kind. */
@@ -216,8 +227,8 @@ struct lk_alarms {
     uint32_t last[LK_ALARM_KINDS];  /* when each kind was last raised, ms */
     uint8_t source[LK_ALARM_KINDS]; /* enum lk_source to raise each kind with */
     uint8_t raised;                 /* kinds raised within the last repeat interval */
-    uint8_t active;                 /* standing conditions (tamper, ajar, jam) */
-    uint8_t silenced;               /* active kinds an admin silenced */
+    uint8_t active;                 /* standing conditions (tamper, ajar, jam); a silenced
+                                       one stays set until its condition clears */
     uint8_t pending;                /* standing kinds held back by the rate limit */
 };
 
@@ -241,14 +252,17 @@ struct lk_store {
 
 /* Keypad entry buffer: a PIN entry or an offline code (14 digits). */
 #define LK_ENTRY_BYTES_ (LK_KEYPAD_DIGITS_MAX > 14u ? LK_KEYPAD_DIGITS_MAX : 14u)
+/* PIN windows of the longest keypad entry, over every PIN length. */
+#define LK_WIN_MAX_                                                                      \
+    ((LK_KEYPAD_DIGITS_MAX - LK_PIN_LEN_MIN + 1u) * (LK_PIN_LEN_MAX - LK_PIN_LEN_MIN + 1u))
+/* A credential record value with its MAC (lib/cred_internal.h checks it). */
+#define LK_CRED_REC_BYTES_ 24u
 
 /* Credential engine bookkeeping (private). */
 struct lk_cred {
-    uint8_t key[32];        /* device key */
+    /* (scalars first: short offsets for Thumb-1 loads) */
     uint8_t key_ok;         /* key holds the device key */
     uint8_t mode;           /* enum lk_mode */
-    int16_t tz_min;         /* local offset from UTC, minutes */
-    uint8_t entry[LK_ENTRY_BYTES_]; /* keypad digits (a secret: wiped) */
     uint8_t n;              /* digits in entry */
     uint8_t entry_flags;    /* offline code / over-long / started */
     uint8_t attempts;       /* wrong attempts in the window (persisted) */
@@ -259,6 +273,7 @@ struct lk_cred {
     uint8_t chal_open;      /* chal is an unused remote-token challenge */
     uint8_t offline_bad;    /* offline-code state missing or forged: codes refused */
     uint8_t boot_corrupt;   /* a record of ours failed its MAC at boot: alarm */
+    int16_t tz_min;         /* local offset from UTC, minutes */
     uint16_t guesses;       /* wrong guesses in the window (persisted) */
     uint16_t pend_user;
     uint16_t pend_cred[2];
@@ -267,7 +282,41 @@ struct lk_cred {
     uint32_t t_unlock;      /* end of the lockout */
     uint32_t t_pend;        /* first credential of a dual/tri rule */
     uint32_t t_chal;        /* challenge issued */
-    uint8_t chal[16];
+    uint8_t key[32];        /* device key */
+    uint8_t entry[LK_ENTRY_BYTES_]; /* keypad digits (a secret: wiped) */
+    uint8_t chal[18];       /* the challenge, then room for the cred index a
+                               response MACs after it */
+    /* The verdict's working set, kept here rather than on the stack (the
+     * instance is not reentrant); tags and candidates are wiped after use. */
+    struct lk_probe {          /* what is presented */
+        const uint8_t *data;   /* the secret (keypad digits, card UID, ...) */
+        uint8_t type;          /* enum lk_cred_type searched for (PIN also finds
+                                  PROGRAMMING_PIN) */
+        uint8_t source;        /* enum lk_source for events */
+        uint8_t len;
+        uint8_t lo;            /* set by the verdict: window lengths lo..hi */
+        uint8_t hi;            /* (PIN lengths; else len..len) */
+        uint8_t guesses;       /* wrong guesses it costs if nothing matches */
+    } probe;
+    struct lk_match_result {   /* what the match found */
+        uint8_t found;         /* a live credential matched, digest and MAC */
+        uint8_t forged;        /* a digest matched but its record's MAC did not */
+        uint8_t type;          /* the matching credential's type, user and index */
+        uint8_t user;
+        uint16_t cred;
+    } match;
+    union {
+        uint32_t tag[LK_WIN_MAX_]; /* first digest bytes of each window presented */
+        uint8_t rec[56];           /* or a record being judged (a user, the offline-
+                                      code state; value and MAC) once the tags are done */
+    } work;
+    struct lk_cand_ {
+        uint16_t key;
+        uint8_t start; /* the window that matched: its start and length */
+        uint8_t len;
+        uint8_t used;  /* holds a match */
+        uint8_t val[LK_CRED_REC_BYTES_];
+    } cand[3];                 /* two candidate records and a sink for misses */
 };
 
 /* The lock instance (private fields; see top of file). */
