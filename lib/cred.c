@@ -95,7 +95,7 @@ static int scan_keys(struct lk_lock *lk, struct scan *s, unsigned what, unsigned
 
 static unsigned bit(const struct scan *s, unsigned i)
 {
-    return (s->map[i >> 3] >> (i & 7u)) & 1u;
+    return ((uint32_t)s->map[i >> 3] >> (i & 7u)) & 1u;
 }
 
 /* Lowest index below n whose bit is b (n if none). */

@@ -26,7 +26,7 @@ void lk_ovr_init(struct lk_lock *lk)
     o->saved_door = UNSAVED;
     o->fitted = (uint8_t)(lk->port->sensors_fitted | (1u << LK_SENSOR_BOLT));
     for (s = 0; s < LK_SENSOR_COUNT_; s++) {
-        if (((o->fitted >> s) & 1u) != 0u) {
+        if ((((uint32_t)o->fitted >> s) & 1u) != 0u) {
             o->read[o->n_read++] = (uint8_t)s;
         }
     }
@@ -174,7 +174,7 @@ int lk_ovr_sample(struct lk_lock *lk, uint32_t now, struct lk_deadline *dl)
     }
     for (i = 0; i < o->n_read; i++, max = 1u) {
         int s = o->read[i];
-        uint32_t seen = (o->seen >> s) & 1u;
+        uint32_t seen = ((uint32_t)o->seen >> s) & 1u;
         uint8_t level = 0xFFu;
         int rc = p->sensor_read(p->ctx, s, &level);
 
