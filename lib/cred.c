@@ -155,11 +155,9 @@ int lk_user_set(struct lk_lock *lk, uint16_t user, const struct lk_user *u)
         v[0] = lk->cred.mode;
         rc = lk_rec_write(lk, KEY_MODE, v, 1);
     }
-#if LK_WITH_OFFLINE
     if (rc == LK_OK) {
         rc = lk_offline_create(lk);
     }
-#endif
     if (rc != LK_OK && rc != LK_ERR_CORRUPT) {
         return rc;
     }

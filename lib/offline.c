@@ -5,28 +5,8 @@
  */
 #include "cred_internal.h"
 
-#if LK_WITH_OFFLINE
-
-#define KIND_ONE_TIME 1u
-#define KIND_DAILY 2u
-#define KIND_UNTIL 3u
-#define KIND_CLEAR 9u
-#define CODE_DIGITS 14u
-
-/* The persisted state (KEY_OFFLINE), worked on in its encoded form: */
-#define ST_EPOCH 0u   /* 32 bits */
-#define ST_HIGH 4u    /* latest wall time seen at an offline code, 32 bits */
-#define ST_FLOOR 8u   /* one-time codes with id <= floor count as used (0: none) */
-#define ST_N 12u      /* used names that follow */
-#define ST_USED 13u   /* LK_OFFLINE_USED_MAX x 32 bits: id = hour index * 16 + S */
-
-static void put32be(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
+/* Offset of the count of used names in the persisted state (KEY_OFFLINE). */
+#define ST_N 12u
 
 /* The state into v (all zeros unless LK_OK); v has room for the MAC. */
 static int st_load(struct lk_lock *lk, uint8_t *v)
@@ -48,6 +28,46 @@ static int st_save(struct lk_lock *lk, uint8_t *v)
     return lk_rec_write(lk, KEY_OFFLINE, v, OFFLINE_BYTES);
 }
 
+/* The state record exists once any user does, with or without offline codes
+ * built in: a firmware that later builds them in must not find it cut out. */
+int lk_offline_create(struct lk_lock *lk)
+{
+    uint8_t *v = lk->cred.work.rec;
+    int rc;
+
+    if (lk->cred.offline_bad) {
+        return LK_OK; /* found cut out or forged: lk_offline_reset makes it anew */
+    }
+    rc = st_load(lk, v);
+    if (rc == LK_ERR_NOENT) {
+        rc = st_save(lk, v);
+    }
+    return (rc == LK_ERR_CORRUPT) ? LK_OK : rc;
+}
+
+#if LK_WITH_OFFLINE
+
+#define KIND_ONE_TIME 1u
+#define KIND_DAILY 2u
+#define KIND_UNTIL 3u
+#define KIND_CLEAR 9u
+#define CODE_DIGITS 14u
+
+/* The persisted state (KEY_OFFLINE), worked on in its encoded form: */
+#define ST_EPOCH 0u   /* 32 bits */
+#define ST_HIGH 4u    /* latest wall time seen at an offline code, 32 bits */
+#define ST_FLOOR 8u   /* one-time codes with id <= floor count as used (0: none) */
+/* ST_N 12u (above): used names that follow */
+#define ST_USED 13u   /* LK_OFFLINE_USED_MAX x 32 bits: id = hour index * 16 + S */
+
+static void put32be(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
 /* The epoch moves on: every earlier code is void, no name is used. */
 static void next_epoch(uint8_t *v)
 {
@@ -67,21 +87,6 @@ int lk_offline_mount(struct lk_lock *lk, int users)
         lk->cred.offline_bad = 1;
     }
     return (rc == LK_ERR_NOENT || rc == LK_ERR_CORRUPT) ? LK_OK : rc;
-}
-
-int lk_offline_create(struct lk_lock *lk)
-{
-    uint8_t *v = lk->cred.work.rec;
-    int rc;
-
-    if (lk->cred.offline_bad) {
-        return LK_OK; /* found cut out or forged: lk_offline_reset makes it anew */
-    }
-    rc = st_load(lk, v);
-    if (rc == LK_ERR_NOENT) {
-        rc = st_save(lk, v);
-    }
-    return (rc == LK_ERR_CORRUPT) ? LK_OK : rc;
 }
 
 /* The six MAC digits for epoch, the 8 kind+parameter digits and the value
@@ -373,11 +378,6 @@ int lk_offline_mount(struct lk_lock *lk, int users)
     return LK_OK;
 }
 
-int lk_offline_create(struct lk_lock *lk)
-{
-    (void)lk;
-    return LK_OK;
-}
 
 int lk_offline_reset(struct lk_lock *lk, uint32_t epoch)
 {

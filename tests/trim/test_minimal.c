@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "cred_internal.h"
 #include "harness.h"
 
 #if LK_WITH_OFFLINE || LK_WITH_TOKENS || LK_WITH_PRESENTED || LK_WITH_AUDIT || LK_WITH_MATTER || \
@@ -57,6 +58,7 @@ static uint32_t writes(void)
 Test(minimal, a_pin_unlocks_and_a_wrong_one_is_denied)
 {
     struct lk_user u;
+    uint8_t len = 0;
 
     fixture_start(&f, NULL);
     harness_settle(&f);
@@ -66,6 +68,9 @@ Test(minimal, a_pin_unlocks_and_a_wrong_one_is_denied)
     u.enabled = 1;
     cr_assert_eq(lk_user_set(&f.lk, 0, &u), LK_OK);
     cr_assert_eq(lk_cred_set(&f.lk, 0, LK_CRED_PIN, 0, (const uint8_t *)"246810", 6), LK_OK);
+    /* the offline-code state exists once a user does, even here: a firmware
+     * that later builds offline codes in must not find it cut out */
+    cr_assert_eq(lk_store_get(&f.lk, KEY_OFFLINE, NULL, 0, &len), LK_ERR_NOSPC);
     cr_assert_eq(keys("135799#"), LK_VERDICT_DENIED);
     cr_assert_eq(lk_get_state(&f.lk), LK_STATE_LOCKED);
     cr_assert_eq(keys("246810#"), LK_VERDICT_GRANTED);
