@@ -183,11 +183,12 @@ int lk_audit_append(struct lk_lock *lk, const struct lk_event *ev, uint32_t *seq
 
 #else /* !LK_WITH_AUDIT */
 
-/* The ring is left as it is; sequence numbers start at 1 so the last-state
- * record (override.c) stays well defined. */
+/* The ring is left as it is. Sequence 0: the last-state record (override.c)
+ * then holds 0xFFFFFFFF, which tells a build with the log not to look for
+ * movements in it that this build's saved state has overtaken. */
 int lk_audit_mount(struct lk_lock *lk)
 {
-    lk->store.audit_seq = 1;
+    lk->store.audit_seq = 0;
     return LK_OK;
 }
 

@@ -57,10 +57,12 @@ static void load_saved(struct lk_lock *lk)
         /* A movement is logged before the state is saved: one logged after
          * the saved state (a cut fell between the two) is the newer truth,
          * and must not be reported a second time as "while unpowered". */
-        if (lk_audit_bounds(lk, &lo, &hi) != LK_OK) {
+        seq = lk_get32(v + 2);
+        /* all ones: saved by a build without the log, after anything in it */
+        if (seq == LK_U32_MAX || lk_audit_bounds(lk, &lo, &hi) != LK_OK) {
             return;
         }
-        seq = lk_get32(v + 2) + 1u;
+        seq++;
         /* wrap-safe: 2^31 or more behind means seq is past hi (nothing to do) */
         behind = hi - seq;
         if (behind >= AUDIT_LOOKBACK && behind < 0x80000000u) {

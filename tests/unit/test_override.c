@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "lk_internal.h"
 
 static struct fixture f;
 
@@ -600,5 +601,28 @@ Test(override, cut_between_the_event_and_the_saved_state_reports_once)
     cr_assert_eq(count(LK_OP_UNLOCK, LK_SRC_MANUAL, 0), 1, "the movement was reported");
     power_cycle();
     cr_assert_eq(manual_events(), 0, "reported twice: %u events after the reboot", f.rec.n);
+    cr_assert_eq(lk_get_state(&f.lk), LK_STATE_UNLOCKED);
+}
+
+/* A firmware built without the audit log (LK_WITH_AUDIT 0) saved the last
+ * state with sequence 0xFFFFFFFF after the bolt moved; the log still holds
+ * the older movements of an earlier full build. Booting a full build again
+ * must trust the saved state, not an older logged movement. */
+Test(override, a_state_saved_without_the_log_is_newer_than_the_log)
+{
+    static const uint8_t saved[6] = { LK_BOLT_RETRACTED, 0, 0xFF, 0xFF, 0xFF, 0xFF };
+
+    boot_with(0, LK_SIM_TRAVEL_FULL);
+    run(100);
+    lk_sim_move_bolt(&f.sim, 0);
+    run(100);
+    lk_sim_move_bolt(&f.sim, LK_SIM_TRAVEL_FULL);
+    run(100);
+    cr_assert_eq(count(LK_OP_LOCK, LK_SRC_MANUAL, 0), 1, "the full build logged the relock");
+    /* the stripped build's life: unlocked, state saved without a sequence */
+    lk_sim_move_bolt(&f.sim, 0);
+    cr_assert_eq(lk_store_set(&f.lk, 0x0100u, saved, sizeof saved), LK_OK);
+    power_cycle();
+    cr_assert_eq(manual_events(), 0, "a movement nobody made was reported: %u events", f.rec.n);
     cr_assert_eq(lk_get_state(&f.lk), LK_STATE_UNLOCKED);
 }
