@@ -43,12 +43,15 @@ static int present(struct lk_lock *lk, uint32_t now, uint8_t type, uint8_t sourc
                    const uint8_t *data, size_t len)
 {
     struct lk_probe *p = &lk->cred.probe; /* in the instance: less stack */
+    int rc;
 
     p->type = type;
     p->source = source;
     p->data = data;
     p->len = (uint8_t)len;
-    return lk_verdict(lk, now, p);
+    rc = lk_verdict(lk, now, p);
+    lk_wipe(p, sizeof *p); /* nothing of the secret stays behind, not even its length */
+    return rc;
 }
 
 /* '#': judge the entry. */

@@ -104,6 +104,7 @@ static int rec_load(const struct lk_lock *lk, struct rec *r, uint8_t *val)
     int rc;
 
     r->kind = 0; /* no header read yet */
+    r->last = 0;
     if (r->pos + REC_HDR_BYTES > st->head) {
         return REC_END;
     }
@@ -123,7 +124,6 @@ static int rec_load(const struct lk_lock *lk, struct rec *r, uint8_t *val)
         return REC_BAD;
     }
     crc = lk_crc32(0, h, 4);
-    r->last = 0;
     for (at = 0; at < r->len; at += sizeof part) {
         uint32_t n = (r->len - at < sizeof part) ? r->len - at : sizeof part;
         uint8_t *dst = (val != NULL) ? val + at : part;
