@@ -2,6 +2,7 @@
 #ifndef LK_INTERNAL_H
 #define LK_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lockcore/lockcore.h"
@@ -42,6 +43,21 @@ int lk_check(const struct lk_lock *lk);
 /* Level of sensor (bolt 0..2, switches 0..1) or a negative error; a level
  * out of range or a positive return is LK_ERR_RANGE. */
 int lk_read_sensor(const struct lk_lock *lk, int sensor);
+/* One numeric configuration field: the value a 0 takes and the range it
+ * must then lie in, at offset off of its struct, size 1, 2 or 4 bytes. */
+struct lk_cfg_field {
+    uint32_t def;
+    uint32_t hi;
+    uint16_t lo;
+    uint8_t off;
+    uint8_t size;
+};
+#define LK_CFG_FIELD(type, name, def, lo, hi)                                            \
+    { (def), (hi), (lo), (uint8_t)offsetof(type, name), (uint8_t)sizeof(((type *)0)->name) }
+/* Each of the n fields of the struct at base left 0 takes its default (cut
+ * to the field's width, as stored); then its range is checked. LK_OK or
+ * LK_ERR_CONFIG (the rest unfilled). Serves lk_config and its power part. */
+int lk_cfg_fields(void *base, const struct lk_cfg_field *f, size_t n);
 /* Copy in (NULL: all zero) to out, fill the defaults and check the ranges:
  * LK_OK or LK_ERR_CONFIG. Out of line (lk_init's frame stays small under
  * the boot's deep credential path). */

@@ -52,97 +52,77 @@ static int check_port(const struct lk_port *p)
     return LK_OK;
 }
 
-/* Bounds of the lk_config ranges (struct lk_config states them), by index. */
-enum {
-    B_0, B_1, B_50, B_60, B_100, B_1000, B_20000, B_60000, B_86400, B_120000, B_604800,
-    B_3600000, B_86400000, B_RELOCK, B_TRAVEL, B_PIN_MIN, B_PIN_MAX, B_DIGITS, B_POLICY,
-    B_NONE, B_COUNT
+/* The numeric lk_config fields: the value a 0 takes and their ranges
+ * (struct lk_config states them). Ranges that depend on another field are
+ * checked in lk_resolve_config. */
+#define F(field, def, lo, hi) LK_CFG_FIELD(struct lk_config, field, def, lo, hi)
+static const struct lk_cfg_field fields[] = {
+    F(auto_relock_ms, 0u, 0u, LK_MAX_AUTO_RELOCK_MS), /* 0 = off, no default */
+    F(inrush_blank_ms, LK_DEFAULT_INRUSH_BLANK_MS, 1u, LK_U32_MAX),
+    F(travel_min_ms, LK_DEFAULT_TRAVEL_MIN_MS, 1u, LK_U32_MAX),
+    F(travel_max_ms, LK_DEFAULT_TRAVEL_MAX_MS, 1u, LK_MAX_TRAVEL_MS),
+    F(stall_ma, LK_DEFAULT_STALL_MA, 50u, 20000u),
+    F(brake_ms, LK_DEFAULT_BRAKE_MS, 1u, 1000u),
+    F(motion_poll_ms, LK_DEFAULT_MOTION_POLL_MS, 1u, 100u),
+    F(debounce_ms, LK_DEFAULT_DEBOUNCE_MS, 1u, 1000u),
+    F(path_window_ms, LK_DEFAULT_PATH_WINDOW_MS, 1u, 60000u),
+    F(door_ajar_ms, LK_DEFAULT_DOOR_AJAR_MS, 1000u, 3600000u),
+    F(alarm_repeat_ms, LK_DEFAULT_ALARM_REPEAT_MS, 1000u, 86400000u),
+    F(battery_ok_mv, LK_DEFAULT_BATTERY_OK_MV, 1u, 60000u),
+    F(manual_paths, LK_DEFAULT_MANUAL_PATHS, 1u, LK_U32_MAX),
+    F(key_policy, LK_DEFAULT_KEY_POLICY, 1u, LK_KEY_POLICY_ALARM),
+    F(pin_min_len, LK_DEFAULT_PIN_MIN_LEN, LK_PIN_LEN_MIN, LK_PIN_LEN_MAX),
+    F(pin_max_len, LK_DEFAULT_PIN_MAX_LEN, LK_PIN_LEN_MIN, LK_PIN_LEN_MAX),
+    F(keypad_max_digits, LK_KEYPAD_DIGITS_MAX, 1u, LK_KEYPAD_DIGITS_MAX),
+    F(wrong_limit, LK_DEFAULT_WRONG_LIMIT, 1u, LK_U32_MAX),
+    F(guess_limit, LK_DEFAULT_GUESS_LIMIT, 1u, LK_U32_MAX),
+    F(lockout_types, LK_DEFAULT_LOCKOUT_TYPES, 0u, LK_U32_MAX),
+    F(digit_timeout_ms, LK_DEFAULT_DIGIT_TIMEOUT_MS, 1000u, 60000u),
+    F(fail_window_ms, LK_DEFAULT_FAIL_WINDOW_MS, 1000u, 86400000u),
+    F(lockout_ms[0], LK_DEFAULT_LOCKOUT1_MS, 1000u, 86400000u),
+    F(lockout_ms[1], LK_DEFAULT_LOCKOUT2_MS, 1000u, 86400000u),
+    F(lockout_ms[2], LK_DEFAULT_LOCKOUT3_MS, 1000u, 86400000u),
+    F(multi_window_ms, LK_DEFAULT_MULTI_WINDOW_MS, 1000u, 120000u),
+    F(offline_drift_s, LK_DEFAULT_OFFLINE_DRIFT_S, 1u, 86400u),
+    F(offline_otc_valid_s, LK_DEFAULT_OFFLINE_OTC_VALID_S, 60u, 604800u),
 };
-static const uint32_t bound[B_COUNT] = {
-    0u, 1u, 50u, 60u, 100u, 1000u, 20000u, 60000u, 86400u, 120000u, 604800u,
-    3600000u, 86400000u, LK_MAX_AUTO_RELOCK_MS, LK_MAX_TRAVEL_MS, LK_PIN_LEN_MIN, LK_PIN_LEN_MAX,
-    LK_KEYPAD_DIGITS_MAX, LK_KEY_POLICY_ALARM, LK_U32_MAX
-};
-
-/* A numeric lk_config field: its offset and size (1, 2 or 4 bytes), the
- * value a 0 takes (cut to the field's width, as stored), and its range as
- * bound[] indices. Ranges that depend on another field are checked in
- * lk_resolve_config. */
-struct cfg_field {
-    uint32_t def;
-    uint8_t off;
-    uint8_t size;
-    uint8_t lo;
-    uint8_t hi;
-};
-
-#define F_SIZE(field) sizeof(((struct lk_config *)0)->field)
-#define F(field, def, lo, hi)                                                           \
-    { (uint32_t)((def) & (LK_U32_MAX >> (32u - 8u * F_SIZE(field)))),                   \
-      (uint8_t)offsetof(struct lk_config, field), (uint8_t)F_SIZE(field), (lo), (hi) }
-
-static const struct cfg_field fields[] = {
-    F(auto_relock_ms, 0u, B_0, B_RELOCK), /* 0 = off, no default */
-    F(inrush_blank_ms, LK_DEFAULT_INRUSH_BLANK_MS, B_1, B_NONE),
-    F(travel_min_ms, LK_DEFAULT_TRAVEL_MIN_MS, B_1, B_NONE),
-    F(travel_max_ms, LK_DEFAULT_TRAVEL_MAX_MS, B_1, B_TRAVEL),
-    F(stall_ma, LK_DEFAULT_STALL_MA, B_50, B_20000),
-    F(brake_ms, LK_DEFAULT_BRAKE_MS, B_1, B_1000),
-    F(motion_poll_ms, LK_DEFAULT_MOTION_POLL_MS, B_1, B_100),
-    F(debounce_ms, LK_DEFAULT_DEBOUNCE_MS, B_1, B_1000),
-    F(path_window_ms, LK_DEFAULT_PATH_WINDOW_MS, B_1, B_60000),
-    F(door_ajar_ms, LK_DEFAULT_DOOR_AJAR_MS, B_1000, B_3600000),
-    F(alarm_repeat_ms, LK_DEFAULT_ALARM_REPEAT_MS, B_1000, B_86400000),
-    F(battery_ok_mv, LK_DEFAULT_BATTERY_OK_MV, B_1, B_60000),
-    F(manual_paths, LK_DEFAULT_MANUAL_PATHS, B_1, B_NONE),
-    F(key_policy, LK_DEFAULT_KEY_POLICY, B_1, B_POLICY),
-    F(pin_min_len, LK_DEFAULT_PIN_MIN_LEN, B_PIN_MIN, B_PIN_MAX),
-    F(pin_max_len, LK_DEFAULT_PIN_MAX_LEN, B_PIN_MIN, B_PIN_MAX),
-    F(keypad_max_digits, LK_KEYPAD_DIGITS_MAX, B_1, B_DIGITS),
-    F(wrong_limit, LK_DEFAULT_WRONG_LIMIT, B_1, B_NONE),
-    F(guess_limit, LK_DEFAULT_GUESS_LIMIT, B_1, B_NONE),
-    F(lockout_types, LK_DEFAULT_LOCKOUT_TYPES, B_0, B_NONE),
-    F(digit_timeout_ms, LK_DEFAULT_DIGIT_TIMEOUT_MS, B_1000, B_60000),
-    F(fail_window_ms, LK_DEFAULT_FAIL_WINDOW_MS, B_1000, B_86400000),
-    F(lockout_ms[0], LK_DEFAULT_LOCKOUT1_MS, B_1000, B_86400000),
-    F(lockout_ms[1], LK_DEFAULT_LOCKOUT2_MS, B_1000, B_86400000),
-    F(lockout_ms[2], LK_DEFAULT_LOCKOUT3_MS, B_1000, B_86400000),
-    F(multi_window_ms, LK_DEFAULT_MULTI_WINDOW_MS, B_1000, B_120000),
-    F(offline_drift_s, LK_DEFAULT_OFFLINE_DRIFT_S, B_1, B_86400),
-    F(offline_otc_valid_s, LK_DEFAULT_OFFLINE_OTC_VALID_S, B_60, B_604800),
-};
-
 #undef F
-#undef F_SIZE
 
-int lk_resolve_config(struct lk_config *out, const struct lk_config *in)
+int lk_cfg_fields(void *base, const struct lk_cfg_field *f, size_t n)
 {
-    uint8_t *base = (uint8_t *)out;
-    uint32_t i;
-
-    if (in == NULL) {
-        lk_fill(base, 0, sizeof *out);
-    } else {
-        *out = *in;
-    }
-    for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        const struct cfg_field *f = &fields[i];
-        uint8_t *p = base + f->off;
+    for (; n != 0u; n--, f++) {
+        uint8_t *p = (uint8_t *)base + f->off;
         uint32_t v = (f->size == 1u) ? *p : (f->size == 2u) ? *(uint16_t *)p : *(uint32_t *)p;
 
         if (v == 0u) {
             v = f->def;
         }
-        if (v < bound[f->lo] || v > bound[f->hi]) {
-            return LK_ERR_CONFIG;
-        }
+        /* stored, and checked, as the field holds it */
         if (f->size == 1u) {
+            v = (uint8_t)v;
             *p = (uint8_t)v;
         } else if (f->size == 2u) {
+            v = (uint16_t)v;
             *(uint16_t *)p = (uint16_t)v;
         } else {
             *(uint32_t *)p = v;
         }
+        if (v < f->lo || v > f->hi) {
+            return LK_ERR_CONFIG;
+        }
+    }
+    return LK_OK;
+}
+
+int lk_resolve_config(struct lk_config *out, const struct lk_config *in)
+{
+    if (in == NULL) {
+        lk_fill((uint8_t *)out, 0, sizeof *out);
+    } else {
+        *out = *in;
+    }
+    if (lk_cfg_fields(out, fields, sizeof fields / sizeof fields[0]) != LK_OK) {
+        return LK_ERR_CONFIG;
     }
     if (out->travel_min_ms >= out->travel_max_ms || out->inrush_blank_ms >= out->travel_max_ms ||
         (out->manual_paths & ~LK_PATH_ALL) != 0u || out->pin_min_len > out->pin_max_len ||

@@ -42,21 +42,11 @@ static const uint16_t def_min_mv[LK_PSRC_INPUTS] = { 2000u, 4300u, 4000u, 3000u,
 static const uint16_t def_max_mv[LK_PSRC_INPUTS] = { 15000u, 5600u, 10000u, 15000u, 6000u };
 static const uint8_t def_prio[LK_PSRC_INPUTS] = { 5u, 1u, 2u, 4u, 3u };
 
-/* One scalar field of struct lk_power_config: its default (for 0) and the
+/* The scalar fields of struct lk_power_config: the value a 0 takes and the
  * range it must lie in once defaulted (power.h). */
-struct field {
-    uint32_t def;
-    uint32_t hi;
-    uint16_t lo;
-    uint8_t off;
-    uint8_t size;
-};
+#define FIELD(name, def, lo, hi) LK_CFG_FIELD(struct lk_power_config, name, def, lo, hi)
 
-#define FIELD(name, def, lo, hi)                                                      \
-    { (def), (hi), (lo), (uint8_t)offsetof(struct lk_power_config, name),           \
-      (uint8_t)sizeof(((struct lk_power_config *)NULL)->name) }
-
-static const struct field fields[] = {
+static const struct lk_cfg_field fields[] = {
     FIELD(qualify_ms, LK_DEFAULT_PWR_QUALIFY_MS, 1u, 5000u),
     FIELD(poll_ms, LK_DEFAULT_PWR_POLL_MS, 1u, 1000u),
     FIELD(reserve_kind, 0u, 0u, LK_RESERVE_CAP),
@@ -91,29 +81,11 @@ static int within(uint32_t v, uint32_t lo, uint32_t hi)
 int lk_pwr_resolve(struct lk_power_config *out, const struct lk_power_config *in,
                    uint32_t battery_ok_mv)
 {
-    size_t i;
     int s;
 
     *out = *in;
-    for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        const struct field *f = &fields[i];
-        void *at = (uint8_t *)out + f->off;
-        uint32_t v;
-
-        /* the value as stored: a default is cut to the field's width */
-        if (f->size == 4u) {
-            v = dflt(*(uint32_t *)at, f->def);
-            *(uint32_t *)at = v;
-        } else if (f->size == 2u) {
-            v = (uint16_t)dflt(*(uint16_t *)at, f->def);
-            *(uint16_t *)at = (uint16_t)v;
-        } else {
-            v = (uint8_t)dflt(*(uint8_t *)at, f->def);
-            *(uint8_t *)at = (uint8_t)v;
-        }
-        if (!within(v, f->lo, f->hi)) {
-            return LK_ERR_CONFIG;
-        }
+    if (lk_cfg_fields(out, fields, sizeof fields / sizeof fields[0]) != LK_OK) {
+        return LK_ERR_CONFIG;
     }
     out->critical_mv = dflt(in->critical_mv, (battery_ok_mv < LK_DEFAULT_PWR_CRITICAL_MV)
                                                   ? battery_ok_mv
